@@ -14,16 +14,21 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Debian's chromium for the browser tests of the HTML page (issue 3). Needs root and apt; skipped where chromium exists.
+# Debian's chromium for the browser tests of the HTML page (issue 3), with emoji and CJK fonts so that screenshots
+# show runners' names as typed. Needs root and apt; does nothing when all are there.
 setup-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "setup-browser: could not install chromium; browser tests will be skipped"; }
+	@pkgs="chromium fonts-noto-color-emoji fonts-wqy-zenhei"; \
+	if ! command -v chromium >/dev/null 2>&1 || { command -v dpkg >/dev/null 2>&1 && ! dpkg -s $$pkgs >/dev/null 2>&1; }; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null) \
+	  || echo "setup-browser: could not install $$pkgs; browser tests will be skipped without chromium"; \
+	fi
 
 # ical.js (Thunderbird's parser) from npm for the iCalendar tests (issue 4).
+# Installs exactly what package-lock.json pins; does nothing when node_modules is already up to date with it.
 setup-node:
-	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund 2>/dev/null || npm install --silent --no-audit --no-fund; \
-	  else echo "setup-node: npm not found; ical.js tests will be skipped"; fi
+	@if ! command -v npm >/dev/null 2>&1; then echo "setup-node: npm not found; ical.js tests will be skipped"; \
+	  elif [ -d node_modules/ical.js ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then :; \
+	  else npm ci --silent --no-audit --no-fund || echo "setup-node: npm ci failed; ical.js tests will be skipped"; fi
 
 demo: $(STAMP)
 	@for f in profiles/*.yaml profiles/*.yml profiles/*.toml profiles/*.json; do \

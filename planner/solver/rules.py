@@ -1,0 +1,264 @@
+"""Hard rules: one function per guarantee of plan-format.md, each named for what it guarantees.
+
+Every function adds constraints to the model and returns nothing. ``gate`` is an optional enforcement literal:
+explaining an infeasible goal re-builds the model with one gate per rule and asks CP-SAT which gates it cannot keep.
+Ratios are scaled to integers (per mille) so the arithmetic is exact; distances are tenths of a km.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from .frame import Frame
+from .variables import PlanVars
+
+Gate = cp_model.IntVar | None
+
+
+def _add(model: cp_model.CpModel, ct: cp_model.BoundedLinearExpression | bool, gate: Gate) -> None:
+    c = model.Add(ct)
+    if gate is not None:
+        c.OnlyEnforceIf(gate)
+
+
+def _permille(x: float) -> int:
+    return int(round(x * 1000))
+
+
+def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
+    """Structure, not a rule: what the day booleans mean, and how many sessions of each kind a week may hold.
+
+    Runs only where the schedule allows (rule 10 by construction), the race on race day, one long run a week,
+    no more runs than the runner's weekly count, quality sessions only on days long enough for one.
+    """
+    for d, day in enumerate(f.days):
+        run, long_, q, s, rest = v.run(d), v.long(d), v.quality(d), v.strength(d), v.rest(d)
+        model.AddImplication(long_, run)
+        model.AddImplication(q, run)
+        model.Add(long_ + q <= 1)
+        model.Add(rest + run <= 1)
+        model.Add(rest + s <= 1)
+        if day.is_race:
+            model.Add(run == 1)
+            model.Add(long_ == 0)
+            model.Add(q == 0)
+            continue
+        if not day.can_run:
+            model.Add(run == 0)
+        if day.max_dk < f.min_quality_dk:
+            model.Add(q == 0)
+        if not day.can_strength:
+            model.Add(s == 0)
+    for w, week in enumerate(f.weeks):
+        training = [d for d in week.days if not f.days[d].is_race]
+        model.Add(sum(v.long(d) for d in training) <= 1)
+        model.Add(sum(v.run(d) for d in week.days) <= f.runs_cap[w])
+        model.Add(sum(v.quality(d) for d in training) <= f.quality_cap[w])
+
+
+def link_distances(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
+    """Structure, not a rule: distances follow the booleans. A run is at least the shortest session that fits a
+    warm-up, some running and a cool-down; a quality session's distance is all quality; the long run is the
+    week's longest run; the race is a run of exactly the race distance."""
+    for d, day in enumerate(f.days):
+        run, q = v.run(d), v.quality(d)
+        dist, qdist = v.distance(d), v.quality_distance(d)
+        model.Add(dist == 0).OnlyEnforceIf(run.Not())
+        model.Add(qdist == dist).OnlyEnforceIf(q)
+        model.Add(qdist == 0).OnlyEnforceIf(q.Not())
+        if day.is_race:
+            model.Add(dist == f.race_dk)
+            continue
+        model.Add(dist >= f.min_easy_dk).OnlyEnforceIf(run)
+        model.Add(dist >= f.min_quality_dk).OnlyEnforceIf(q)
+    for w, week in enumerate(f.weeks):
+        model.Add(v.week_distance(w) == sum(v.distance(d) for d in week.days))
+        training = [d for d in week.days if not f.days[d].is_race]
+        if training:
+            model.AddMaxEquality(v.week_longest(w), [v.distance(d) for d in training])
+        else:
+            model.Add(v.week_longest(w) == 0)
+        for d in training:
+            model.Add(v.distance(d) == v.week_longest(w)).OnlyEnforceIf(v.long(d))
+
+
+def cap_weekly_progression(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Rule 1: no week above (1 + cap) x its reference week; recovery weeks at most cutback_ratio x it."""
+    cap = 1000 + _permille(f.rules["progression_cap"])
+    ratio = _permille(f.rules["cutback_ratio"])
+    for w, week in enumerate(f.weeks):
+        ref = f.reference_week(w)
+        ref_expr = f.baseline_dk if ref is None else v.week_distance(ref)
+        _add(model, 1000 * v.week_distance(w) <= cap * ref_expr, gate)
+        if week.recovery:
+            _add(model, 1000 * v.week_distance(w) <= ratio * ref_expr, gate)
+
+
+def cap_workload_ratio(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Rule 2: no week above 1.3 x the mean of the four weeks before it (baseline before the plan)."""
+    for w in range(len(f.weeks)):
+        prev = [v.week_distance(k) if k >= 0 else f.baseline_dk for k in range(w - 4, w)]
+        _add(model, 40 * v.week_distance(w) <= 13 * sum(prev), gate)
+
+
+def cap_single_run_spike(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Rule 3: no run longer than (1 + cap) x the longest run of the 30 days before it.
+
+    Every run of week w is at most the week's longest, so it suffices that the week's longest stays within
+    (1 + cap) x the longest run of one earlier week whose runs all lie within 30 days of every day of week w
+    (weeks w-1..w-3), or x the baseline long run while the plan's first day is that close (it stands in for the
+    days before the plan). Measuring against one such week is stricter than against the 30-day maximum, and linear:
+    we pick the one expected to hold the longest run (the latest normal week), which costs nothing in practice.
+    """
+    cap = 1000 + _permille(f.rules["progression_cap"])
+    for w, week in enumerate(f.weeks):
+        last_day = f.days[week.days[-1]]
+        baseline_in_window = (last_day.date - f.start).days <= 29
+        _add(model, 1000 * v.week_longest(w) <= cap * _spike_reference(v, f, w, baseline_in_window), gate)
+
+
+def _spike_reference(v: PlanVars, f: Frame, w: int, baseline_in_window: bool):
+    earlier = list(range(w - 1, max(-1, w - 4), -1))
+    normal = [k for k in earlier if f.weeks[k].full and not f.weeks[k].recovery and not f.weeks[k].has_unavailable
+              and f.weeks[k].phase not in ("taper", "race")]
+    if baseline_in_window and (not normal or f.volume_estimate[normal[0]] <= f.baseline_dk):
+        return f.baseline_long_dk
+    if normal:
+        return v.week_longest(normal[0])
+    return v.week_longest(earlier[0]) if earlier else f.baseline_long_dk
+
+
+def guarantee_rest_days(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Rule 4: min_rest_days full rest days each week (all its days when fewer), one in every 7 consecutive days."""
+    need = f.rules["min_rest_days"]
+    for week in f.weeks:
+        _add(model, sum(v.rest(d) for d in week.days) >= min(need, len(week.days)), gate)
+    for start in range(0, len(f.days) - 6):
+        _add(model, sum(v.rest(d) for d in range(start, start + 7)) >= 1, gate)
+
+
+def no_hard_days_back_to_back(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Rule 6: long, quality and race days never on consecutive days."""
+    for d in range(len(f.days) - 1):
+        _add(model, v.hard(d) + v.hard(d + 1) <= 1, gate)
+
+
+def place_strength_sessions(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Rule 7: exactly strength_per_week in full, normal weeks; never more; spaced; not before hard days or the race.
+
+    Our own choices on top: no strength on a long-run day, and none in the race week (no new soreness).
+    """
+    n = f.rules["strength_per_week"]
+    for week in f.weeks:
+        total = sum(v.strength(d) for d in week.days)
+        if week.phase == "race":
+            _add(model, total == 0, gate)
+        elif week.full and week.phase != "taper" and not week.has_unavailable:
+            _add(model, total == n, gate)
+        else:
+            _add(model, total <= n, gate)
+    for d in range(len(f.days)):
+        _add(model, v.strength(d) + v.long(d) <= 1, gate)
+        if d + 1 < len(f.days):
+            _add(model, v.strength(d) + v.strength(d + 1) <= 1, gate)
+            _add(model, v.strength(d) + v.hard(d + 1) <= 1, gate)
+    if f.race_day is not None:
+        for d in range(max(0, f.race_day - 2), f.race_day + 1):
+            _add(model, v.strength(d) == 0, gate)
+
+
+def cap_long_run_share(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Rule 8: in full normal weeks the longest run is at most long_run_max_share of the week.
+
+    The duration half of rule 8 (150 or 180 minutes) and the day budgets are in each day's distance domain.
+    """
+    share = _permille(f.rules["long_run_max_share"])
+    for w, week in enumerate(f.weeks):
+        if week.full and week.phase != "race" and not week.has_unavailable:
+            _add(model, 1000 * v.week_longest(w) <= share * v.week_distance(w), gate)
+
+
+def keep_easy_share(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Rule 9: in every week but the race week, easy km (easy, recovery, long) >= easy_share_min of the week."""
+    hard_share = 1000 - _permille(f.rules["easy_share_min"])
+    for w, week in enumerate(f.weeks):
+        if week.phase == "race":
+            continue
+        _add(model, 1000 * sum(v.quality_distance(d) for d in week.days) <= hard_share * v.week_distance(w), gate)
+
+
+def taper_before_race(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Rule 11: taper weeks at most 85% of the peak and no longer than the week before; the race week, race left
+    out, at most half the peak. The anchor is the last full-volume week before the taper; the plan's peak is at
+    least that week, so measuring against it is the stricter test.
+    """
+    if f.race_week is None:
+        return
+    anchor = _peak_anchor(f)
+    if anchor is None:
+        return
+    peak = v.week_distance(anchor)
+    for w, week in enumerate(f.weeks):
+        if week.phase == "taper":
+            _add(model, 100 * v.week_distance(w) <= 85 * peak, gate)
+            if w > 0:
+                _add(model, v.week_distance(w) <= v.week_distance(w - 1), gate)
+    rw = f.race_week
+    _add(model, 2 * (v.week_distance(rw) - f.race_dk) <= peak, gate)
+
+
+def reach_race_readiness(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Not a plan-format rule but the point of a race plan: the last full week before the taper reaches the least
+    weekly volume and longest run the race distance needs. Without this, an unreachable goal would get a plan
+    that merely shrinks to what is safe, and the runner would start a race they are not ready for."""
+    if f.race_week is None or (f.ready_week_dk <= 0 and f.ready_long_dk <= 0):
+        return
+    anchor = _peak_anchor(f)
+    if anchor is None:
+        _add(model, 0 == 1, gate)  # noqa: PLR0133 - a plan of one week cannot prepare for a race
+        return
+    _add(model, v.week_distance(anchor) >= f.ready_week_dk, gate)
+    _add(model, v.week_longest(anchor) >= f.ready_long_dk, gate)
+
+
+def _peak_anchor(f: Frame) -> int | None:
+    """The last full-volume week before the taper: not recovery, and free of unavailable dates where possible."""
+    body = [w for w, week in enumerate(f.weeks) if week.phase not in ("taper", "race")]
+    normal = [w for w in body if not f.weeks[w].recovery]
+    clean = [w for w in normal if f.weeks[w].full and not f.weeks[w].has_unavailable]
+    return (clean or normal or body or [None])[-1]
+
+
+# The rules a gate can switch off when explaining infeasibility: name, plan-format number, whether the rule is
+# about the week pattern (booleans only) or needs distances, and the function.
+HARD_RULES: list[tuple[str, int | None, bool, Callable]] = [
+    ("Progression cap (rule 1)", 1, False, cap_weekly_progression),
+    ("Workload ratio (rule 2)", 2, False, cap_workload_ratio),
+    ("Single-run spike (rule 3)", 3, False, cap_single_run_spike),
+    ("Rest days (rule 4)", 4, True, guarantee_rest_days),
+    ("Hard/easy (rule 6)", 6, True, no_hard_days_back_to_back),
+    ("Strength sessions (rule 7)", 7, True, place_strength_sessions),
+    ("Long run share (rule 8)", 8, False, cap_long_run_share),
+    ("Intensity (rule 9)", 9, False, keep_easy_share),
+    ("Taper and race (rule 11)", 11, False, taper_before_race),
+    ("Race readiness", None, False, reach_race_readiness),
+]
+
+
+def add_hard_rules(model: cp_model.CpModel, v, f: Frame, gates: dict[str, cp_model.IntVar] | None = None,
+                   *, stage: str = "all") -> None:
+    """The hard rules of one solving stage: "pattern" (booleans only: rules 4, 6, 7), "distances" (a held
+    pattern: rules 1, 2, 3, 8, 9, 11 and readiness) or "all" (everything in one model).
+
+    Rule 5 (warm-up/cool-down) and rule 10 (availability, budgets) hold by construction: every session is written
+    with its blocks, and day variables are fixed to zero, or bounded by the day's budget, where the schedule says.
+    """
+    if stage in ("pattern", "all"):
+        link_day_booleans(model, v, f)
+    if stage == "all":
+        link_distances(model, v, f)
+    for name, _, pattern_rule, fn in HARD_RULES:
+        if stage == "all" or (stage == "pattern") == pattern_rule:
+            fn(model, v, f, (gates or {}).get(name))

@@ -1,0 +1,237 @@
+"""The variable container: every CP-SAT variable of a plan, built once, queried by meaning.
+
+Distances are integers in tenths of a kilometre (``dk``), so sums are exact and plan.json's one decimal adds up.
+Per day: ``run``, ``long``, ``quality`` and ``strength`` booleans, ``rest`` (true only when nothing happens), the
+run's distance and the share of it that is quality (non-easy) running. Per week: the distance and the longest run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from .frame import Frame
+
+
+@dataclass(frozen=True)
+class DayDecision:
+    """What the solver decided for one day, before session content is written."""
+
+    index: int
+    kind: str | None  # None (no run), "easy", "long", "quality", "race"
+    distance_dk: int
+    strength: bool
+
+
+class PlanVars:
+    """Variables of one plan. Constraints ask for them by day or week; nobody indexes raw dicts."""
+
+    def __init__(self, model: cp_model.CpModel, frame: Frame, *, with_distances: bool = True):
+        self.model = model
+        self.frame = frame
+        self.with_distances = with_distances
+        n = len(frame.days)
+        top = max([d.max_dk for d in frame.days] + [frame.race_dk or 0, 1])
+        self._run, self._long, self._quality, self._strength, self._rest = [], [], [], [], []
+        self._dist, self._qdist = [], []
+        for d in frame.days:
+            tag = d.date.isoformat()
+            self._run.append(model.NewBoolVar(f"run[{tag}]"))
+            self._long.append(model.NewBoolVar(f"long[{tag}]"))
+            self._quality.append(model.NewBoolVar(f"quality[{tag}]"))
+            self._strength.append(model.NewBoolVar(f"strength[{tag}]"))
+            self._rest.append(model.NewBoolVar(f"rest[{tag}]"))
+            if with_distances:
+                hi = frame.race_dk if d.is_race else d.max_dk
+                self._dist.append(model.NewIntVar(0, max(hi, 0), f"dist[{tag}]"))
+                self._qdist.append(model.NewIntVar(0, max(hi, 0), f"qdist[{tag}]"))
+        if with_distances:
+            week_top = 7 * top
+            self._week = [model.NewIntVar(0, week_top, f"week_km[{w.number}]") for w in frame.weeks]
+            self._longest = [model.NewIntVar(0, top, f"longest[{w.number}]") for w in frame.weeks]
+        self.n_days = n
+
+    # --- per day -------------------------------------------------------------------------------------
+    def run(self, d: int) -> cp_model.IntVar:
+        return self._run[d]
+
+    def long(self, d: int) -> cp_model.IntVar:
+        return self._long[d]
+
+    def quality(self, d: int) -> cp_model.IntVar:
+        return self._quality[d]
+
+    def strength(self, d: int) -> cp_model.IntVar:
+        return self._strength[d]
+
+    def rest(self, d: int) -> cp_model.IntVar:
+        return self._rest[d]
+
+    def distance(self, d: int) -> cp_model.IntVar:
+        return self._dist[d]
+
+    def quality_distance(self, d: int) -> cp_model.IntVar:
+        return self._qdist[d]
+
+    def hard(self, d: int) -> cp_model.LinearExpr:
+        """Long, quality or race: plan-format's hard runs. The race day's run is hard by definition."""
+        if self.frame.days[d].is_race:
+            return self._run[d]
+        return self._long[d] + self._quality[d]
+
+    # --- per week ------------------------------------------------------------------------------------
+    def week_distance(self, w: int) -> cp_model.IntVar:
+        return self._week[w]
+
+    def week_longest(self, w: int) -> cp_model.IntVar:
+        """The longest run of week ``w`` (the race excepted)."""
+        return self._longest[w]
+
+    def week_days(self, w: int) -> tuple[int, ...]:
+        return self.frame.weeks[w].days
+
+    # --- solution ------------------------------------------------------------------------------------
+    def fix_pattern(self, pattern: list["DayDecision"]) -> None:
+        """Hold the week pattern of a first-stage solution: runs may only be dropped, quality sessions only
+        turned easy, long runs kept where they were, strength sessions as they were."""
+        for dec in pattern:
+            d = dec.index
+            self.model.Add(self._strength[d] == int(dec.strength))
+            if dec.kind is None:
+                self.model.Add(self._run[d] == 0)
+                continue
+            self.model.Add(self._long[d] == self._run[d]) if dec.kind == "long" else self.model.Add(self._long[d] == 0)
+            if dec.kind != "quality":
+                self.model.Add(self._quality[d] == 0)
+
+    def extract(self, solver: cp_model.CpSolver) -> list[DayDecision]:
+        out = []
+        for d, day in enumerate(self.frame.days):
+            ran = solver.Value(self._run[d]) == 1
+            kind = None
+            if ran:
+                if day.is_race:
+                    kind = "race"
+                elif solver.Value(self._long[d]):
+                    kind = "long"
+                elif solver.Value(self._quality[d]):
+                    kind = "quality"
+                else:
+                    kind = "easy"
+            dist = solver.Value(self._dist[d]) if ran and self.with_distances else 0
+            out.append(DayDecision(index=d, kind=kind, distance_dk=dist,
+                                   strength=solver.Value(self._strength[d]) == 1))
+        return out
+
+
+class FixedPatternVars:
+    """Distance variables for a week pattern decided beforehand: the second stage of solving.
+
+    The pattern's booleans are constants here, so the distance rules see plain linear expressions: the long run
+    *is* the week's longest run, a quality day's distance *is* quality distance. That keeps the model a small
+    integer program that CP-SAT solves to optimality in milliseconds.
+    """
+
+    with_distances = True
+
+    def __init__(self, model: cp_model.CpModel, frame: Frame, pattern: list[DayDecision], *,
+                 flexible_quality: bool = False):
+        self.model = model
+        self.frame = frame
+        self.pattern = pattern
+        self._dist: list = [0] * len(frame.days)
+        self._qdist: list = [0] * len(frame.days)
+        self._kept: dict[int, cp_model.IntVar] = {}
+        self._week = []
+        self._longest = []
+        # One distance per kind and week: the week's easy runs are equally long, so are its quality sessions.
+        # Even easy days are what coaches prescribe, and it keeps this stage a tiny integer program.
+        for w in frame.weeks:
+            by_kind: dict[str, list[int]] = {}
+            for d in w.days:
+                kind = pattern[d].kind
+                if kind == "race":
+                    self._dist[d] = frame.race_dk
+                elif kind is not None:
+                    by_kind.setdefault(kind, []).append(d)
+            for kind, days in sorted(by_kind.items()):
+                hi = min(frame.days[d].max_dk for d in days)
+                var = model.NewIntVar(frame.min_easy_dk, max(frame.min_easy_dk, hi), f"{kind}_km[{w.number}]")
+                for d in days:
+                    self._dist[d] = var
+                if kind == "quality" and not flexible_quality:
+                    model.Add(var >= frame.min_quality_dk)
+                    for d in days:
+                        self._qdist[d] = var
+                elif kind == "quality":
+                    # a quality session the week's volume cannot carry (rule 9 counts all of it as hard) is run
+                    # easy instead: the pattern's guess of the volume may have been high
+                    for d in days:
+                        kept = model.NewBoolVar(f"quality_kept[{frame.days[d].date.isoformat()}]")
+                        qd = model.NewIntVar(0, max(frame.min_easy_dk, hi), f"qdist[{frame.days[d].date.isoformat()}]")
+                        model.Add(qd == var).OnlyEnforceIf(kept)
+                        model.Add(qd == 0).OnlyEnforceIf(kept.Not())
+                        model.Add(var >= frame.min_quality_dk).OnlyEnforceIf(kept)
+                        self._kept[d], self._qdist[d] = kept, qd
+            self._week.append(sum(self._dist[d] for d in w.days))
+            # valid upper bounds (frame._upper_bounds): they tighten the relaxation, they never cut a plan
+            if by_kind:
+                model.Add(self._week[-1] <= frame.week_bound[w.index])
+            for kind, days in by_kind.items():
+                model.Add(self._dist[days[0]] <= frame.long_bound[w.index])
+            if "long" in by_kind:
+                longest = self._dist[by_kind["long"][0]]
+                for kind in ("easy", "quality"):
+                    if kind in by_kind:
+                        model.Add(self._dist[by_kind[kind][0]] <= longest)
+            elif by_kind:
+                longest = model.NewIntVar(0, frame.long_cap_dk, f"longest[{w.number}]")
+                model.AddMaxEquality(longest, [self._dist[days[0]] for days in by_kind.values()])
+            else:
+                longest = 0
+            self._longest.append(longest)
+
+    def run(self, d: int) -> int:
+        return int(self.pattern[d].kind is not None)
+
+    def long(self, d: int) -> int:
+        return int(self.pattern[d].kind == "long")
+
+    def quality(self, d: int) -> int:
+        return int(self.pattern[d].kind == "quality")
+
+    def quality_dropped(self) -> list[tuple[int, cp_model.LinearExpr]]:
+        """(plan week number, 1 - kept) for every quality session of the pattern."""
+        return [(self.frame.days[d].week + 1, kept.Not()) for d, kept in sorted(self._kept.items())]
+
+    def strength(self, d: int) -> int:
+        return int(self.pattern[d].strength)
+
+    def hard(self, d: int) -> int:
+        return int(self.pattern[d].kind in ("long", "quality", "race"))
+
+    def distance(self, d: int):
+        return self._dist[d]
+
+    def quality_distance(self, d: int):
+        return self._qdist[d]
+
+    def week_distance(self, w: int):
+        return self._week[w]
+
+    def week_longest(self, w: int):
+        return self._longest[w]
+
+    def week_days(self, w: int) -> tuple[int, ...]:
+        return self.frame.weeks[w].days
+
+    def extract(self, solver: cp_model.CpSolver) -> list[DayDecision]:
+        out = []
+        for dec in self.pattern:
+            kind = dec.kind
+            if kind == "quality" and dec.index in self._kept and not solver.Value(self._kept[dec.index]):
+                kind = "easy"
+            out.append(DayDecision(index=dec.index, kind=kind, strength=dec.strength,
+                                   distance_dk=int(solver.Value(self._dist[dec.index])) if kind else 0))
+        return out

@@ -1,0 +1,207 @@
+"""Feed tokens (feeds.json), URLs, plan discovery, and the `planner feeds` commands."""
+
+from __future__ import annotations
+
+import base64
+import json
+import multiprocessing
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ical_fixtures import sample_plan, sample_profile, write_plan_folder
+from planner.cli_feeds import feeds_app
+from planner.feeds import (MANIFEST_NAME, FeedError, ensure_tokens, feed_urls, find_plans, list_feeds, load_tokens,
+                           plan_url, rotate_token)
+
+RUNNERS = ("ana-lima", "ben-ode", "chloe-park")
+
+
+@pytest.fixture(scope="module")
+def small_plan():
+    profile = sample_profile()
+    return profile, sample_plan(profile, weeks=2)
+
+
+@pytest.fixture
+def batch_dir(tmp_path, small_plan) -> Path:
+    """A batch output folder: one folder per runner, each with plan.json, plan.ics, plan.html."""
+    from dataclasses import replace
+    profile, plan = small_plan
+    for runner in RUNNERS:
+        athlete = replace(plan.athlete, id=runner, name=runner.replace("-", " ").title())
+        write_plan_folder(tmp_path / runner, replace(plan, athlete=athlete), profile)
+    (tmp_path / "index.html").write_text("<p>group</p>")
+    (tmp_path / "empty-folder").mkdir()
+    return tmp_path
+
+
+def token_bits(token: str) -> int:
+    return len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) * 8
+
+
+# --- tokens -----------------------------------------------------------------------------------------------------------
+
+def test_tokens_are_random_long_and_kept_across_calls(tmp_path):
+    first = ensure_tokens(tmp_path, ["ana-lima", "ben-ode"])
+    assert set(first) == {"ana-lima", "ben-ode"}
+    assert len(set(first.values())) == 2
+    assert all(token_bits(t) >= 128 for t in first.values())
+    again = ensure_tokens(tmp_path, ["ben-ode", "ana-lima", "chloe-park"])
+    assert again["ana-lima"] == first["ana-lima"] and again["ben-ode"] == first["ben-ode"]
+    assert load_tokens(tmp_path) == {**first, "chloe-park": again["chloe-park"]}
+    assert list(again) == ["ben-ode", "ana-lima", "chloe-park"]  # exactly the ids asked for, in that order
+
+
+def test_manifest_is_private_sorted_json_and_untouched_when_nothing_is_new(tmp_path):
+    ensure_tokens(tmp_path, ["zed", "amy"])
+    path = tmp_path / MANIFEST_NAME
+    data = json.loads(path.read_text())
+    assert data["format"] == "planner-feeds/1" and list(data["tokens"]) == ["amy", "zed"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = path.stat()
+    ensure_tokens(tmp_path, ["amy"])
+    after = path.stat()
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".feeds.lock") == [MANIFEST_NAME]
+
+
+def _add_tokens(args):
+    folder, ids = args
+    ensure_tokens(Path(folder), ids)
+
+
+def test_concurrent_writers_lose_no_token(tmp_path):
+    groups = [[f"runner-{g}-{i}" for i in range(5)] for g in range(8)]
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pool.map(_add_tokens, [(str(tmp_path), ids) for ids in groups])
+    assert sorted(load_tokens(tmp_path)) == sorted(i for ids in groups for i in ids)
+
+
+def test_rotate_replaces_one_token_only(batch_dir):
+    before = ensure_tokens(batch_dir, list(RUNNERS))
+    new = rotate_token(batch_dir, "ben-ode")
+    after = load_tokens(batch_dir)
+    assert new != before["ben-ode"] and after["ben-ode"] == new and token_bits(new) >= 128
+    assert after["ana-lima"] == before["ana-lima"] and after["chloe-park"] == before["chloe-park"]
+
+
+def test_rotate_an_unknown_runner_names_the_known_ones(batch_dir):
+    with pytest.raises(FeedError) as info:
+        rotate_token(batch_dir, "nobody")
+    assert "'nobody'" in info.value.message and "ana-lima, ben-ode, chloe-park" in info.value.message
+    assert info.value.exit_code == 2
+    assert not (batch_dir / MANIFEST_NAME).exists()
+
+
+@pytest.mark.parametrize("text, where", [
+    ("{not json", "not valid JSON"),
+    ('{"format": "other/9", "tokens": {}}', "format"),
+    ('{"format": "planner-feeds/1", "tokens": []}', "tokens"),
+    ('{"format": "planner-feeds/1", "tokens": {"ana": "short"}}', "tokens.ana"),
+    ('{"format": "planner-feeds/1", "tokens": {"a": "AAAAAAAAAAAAAAAAAAAAAAAA", "b": "AAAAAAAAAAAAAAAAAAAAAAAA"}}',
+     "same token"),
+])
+def test_damaged_manifest_is_reported_with_file_and_key(tmp_path, text, where):
+    (tmp_path / MANIFEST_NAME).write_text(text)
+    with pytest.raises(FeedError) as info:
+        ensure_tokens(tmp_path, ["ana"])
+    assert str(tmp_path / MANIFEST_NAME) in info.value.message and where in info.value.message
+
+
+# --- URLs -------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("base", ["https://plans.example.org", "https://plans.example.org/",
+                                  " https://plans.example.org "])
+def test_feed_urls_in_https_and_webcal_form(base):
+    assert feed_urls(base, "tok_EN-123") == ("https://plans.example.org/feeds/tok_EN-123.ics",
+                                             "webcal://plans.example.org/feeds/tok_EN-123.ics")
+    assert plan_url(base, "tok_EN-123") == "https://plans.example.org/plans/tok_EN-123/"
+
+
+def test_feed_urls_keep_a_path_and_port():
+    assert feed_urls("http://127.0.0.1:8000/coach/", "t") == ("http://127.0.0.1:8000/coach/feeds/t.ics",
+                                                              "webcal://127.0.0.1:8000/coach/feeds/t.ics")
+
+
+@pytest.mark.parametrize("base", ["plans.example.org", "ftp://x.org", "https://", "https://x.org/?a=1"])
+def test_bad_base_url_is_refused(base):
+    with pytest.raises(FeedError, match="base URL"):
+        feed_urls(base, "t")
+
+
+# --- discovery --------------------------------------------------------------------------------------------------------
+
+def test_find_plans_in_a_batch_folder(batch_dir):
+    assert find_plans(batch_dir) == {r: batch_dir / r for r in RUNNERS}
+
+
+def test_find_plans_in_a_single_runner_folder(tmp_path, small_plan):
+    profile, plan = small_plan
+    write_plan_folder(tmp_path / "out", plan, profile)
+    assert find_plans(tmp_path / "out") == {"maya-okafor": tmp_path / "out"}
+
+
+def test_find_plans_falls_back_to_the_folder_name_without_plan_json(batch_dir):
+    (batch_dir / "ana-lima" / "plan.json").unlink()
+    (batch_dir / "ana-lima").rename(batch_dir / "ana-renamed")
+    assert "ana-renamed" in find_plans(batch_dir)
+
+
+def test_two_folders_with_the_same_runner_are_refused(batch_dir):
+    os.makedirs(batch_dir / "zz-copy")
+    for name in ("plan.json", "plan.ics"):
+        (batch_dir / "zz-copy" / name).write_bytes((batch_dir / "ben-ode" / name).read_bytes())
+    with pytest.raises(FeedError, match="ben-ode/ and zz-copy/ both hold plans of 'ben-ode'"):
+        find_plans(batch_dir)
+
+
+def test_missing_folder_and_empty_folder(tmp_path):
+    with pytest.raises(FeedError, match="no such folder"):
+        find_plans(tmp_path / "nope")
+    with pytest.raises(FeedError, match="no plan.ics here"):
+        list_feeds(tmp_path)
+
+
+def test_list_feeds_issues_tokens_to_every_plan(batch_dir):
+    feeds = list_feeds(batch_dir)
+    assert [f.athlete_id for f in feeds] == list(RUNNERS)
+    assert {f.athlete_id: f.token for f in feeds} == load_tokens(batch_dir)
+    assert list_feeds(batch_dir) == feeds
+
+
+# --- the commands -----------------------------------------------------------------------------------------------------
+
+def test_cli_list_prints_every_runner_with_both_urls(batch_dir):
+    result = CliRunner().invoke(feeds_app, ["list", str(batch_dir), "--base-url", "https://plans.example.org"])
+    assert result.exit_code == 0, result.output
+    tokens = load_tokens(batch_dir)
+    for runner in RUNNERS:
+        https, webcal = feed_urls("https://plans.example.org", tokens[runner])
+        assert f"{runner}\n  feed:   {https}\n  webcal: {webcal}\n" in result.output
+
+
+def test_cli_rotate_prints_the_new_url_and_the_old_one_is_gone(batch_dir):
+    old = ensure_tokens(batch_dir, ["chloe-park"])["chloe-park"]
+    result = CliRunner().invoke(feeds_app, ["rotate", str(batch_dir), "chloe-park"])
+    assert result.exit_code == 0, result.output
+    new = load_tokens(batch_dir)["chloe-park"]
+    assert new != old and f"http://127.0.0.1:8000/feeds/{new}.ics" in result.output and old not in result.output
+
+
+def test_cli_errors_are_one_message_and_exit_code_2(tmp_path, batch_dir):
+    result = CliRunner().invoke(feeds_app, ["rotate", str(batch_dir), "nobody"])
+    assert result.exit_code == 2 and "no runner 'nobody'" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(feeds_app, ["list", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no such folder" in result.output
+    result = CliRunner().invoke(feeds_app, ["list", str(batch_dir), "--base-url", "example.org"])
+    assert result.exit_code == 2 and "base URL 'example.org'" in result.output
+
+
+def test_cli_commands_have_help():
+    for command in ([], ["list"], ["rotate"]):
+        result = CliRunner().invoke(feeds_app, [*command, "--help"])
+        assert result.exit_code == 0 and len(result.output) > 100, command
