@@ -24,8 +24,8 @@ plan-format.md is ambiguous the stricter reading is taken:
   weeks count) may pass without a cutback, a cutback being a week marked recovery, a taper or race week, or any
   week at most ``cutback_ratio * reference`` (a holiday week is one in effect).
 - Rule 2: weeks i-1..i-4 as they stand in ``plan.weeks`` (a partial first week with its real, smaller distance),
-  ``baseline_weekly_km`` for positions before the plan. Every week but the race week (a race week holds the race
-  itself; a marathon's would always fail); taper weeks included.
+  ``baseline_weekly_km`` for positions before the plan. Every week, the race week (race included) and taper weeks
+  too: the stricter reading. The solver plans tapers high enough for a marathon's race week to pass.
 - Rule 3: the window is days d-30..d-1; ``baseline_long_run_km`` joins it when d-30 falls before the plan. A window
   inside the plan with no run at all (a break of 30+ days) allows no run of any length.
 - Rule 4: a partial week needs ``min(min_rest_days, its days inside the plan)`` rest days. A missing day counts as
@@ -472,13 +472,11 @@ def check_progression_cap(plan: Plan, profile: Profile, facts: PlanFacts | None 
 
 
 def check_workload_ratio(plan: Plan, profile: Profile, facts: PlanFacts | None = None) -> list[Violation]:
-    """Rule 2: each week (but the race week) <= 1.3 x the mean of the four weeks before it."""
+    """Rule 2: each week, the race week included, <= 1.3 x the mean of the four weeks before it."""
     f = facts or build_facts(plan, profile)
     baseline = f.params["baseline_weekly_km"]
     out = []
     for i, w in enumerate(f.weeks):
-        if w.race_week:
-            continue
         before = [f.weeks[j].distance if j >= 0 else baseline for j in range(i - 4, i)]
         mean = sum(before) / 4
         if w.distance > WORKLOAD_RATIO_MAX * mean + TOL:

@@ -137,6 +137,8 @@ def _register_subcommands() -> None:
     from .cli_feeds import feeds_app, serve_command
     app.add_typer(feeds_app, name="feeds")
     app.command("serve")(serve_command)
+    from .cli_batch import batch_command
+    app.command("batch")(batch_command)
 
 
 _register_subcommands()

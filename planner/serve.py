@@ -2,10 +2,10 @@
 
 ``GET|HEAD /feeds/<token>.ics``  the iCalendar feed: strong ETag from the body, ``If-None-Match`` -> 304 (it wins
                                  over ``If-Modified-Since``), Last-Modified from the plan.
-``GET|HEAD /plans/<token>/``     the HTML plan.
+``GET|HEAD /plans/<token>/``     the HTML plan, and ``/plans/<token>/plan.ics`` its "Download plan.ics" link.
 
 Anything else, an unknown token, or a path that tries to leave the folder gets the same bare 404; other methods on
-those two routes get 405. Nothing in a response tells which runners exist. Tokens are looked up in DIR/feeds.json,
+those routes get 405. Nothing in a response tells which runners exist. Tokens are looked up in DIR/feeds.json,
 re-read whenever it changes, so a rotated token stops working at once. No path is ever built from the request: a
 token only selects a folder found when the manifest was read.
 
@@ -225,6 +225,10 @@ def create_app(out_dir: Path) -> Starlette:
     async def plan_page(request: Request) -> Response:
         return _respond(request, lookup(request.path_params["token"], "plan.html"))
 
+    async def plan_download(request: Request) -> Response:
+        # the page's "Download plan.ics" link is relative: it lands here
+        return _respond(request, lookup(request.path_params["token"], "plan.ics"))
+
     async def bare_error(request: Request, exc: Exception) -> Response:
         # the same short body for every 404 and 405, whatever was asked for
         status = getattr(exc, "status_code", 404)
@@ -236,6 +240,7 @@ def create_app(out_dir: Path) -> Starlette:
     routes = [
         Route("/feeds/{name}", feed, methods=["GET", "HEAD"]),
         Route("/plans/{token}/", plan_page, methods=["GET", "HEAD"]),
+        Route("/plans/{token}/plan.ics", plan_download, methods=["GET", "HEAD"]),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: bare_error})
 

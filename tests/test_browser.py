@@ -190,15 +190,6 @@ NASTY_NAME = '<script>alert("pwn")</script> Zoë O\'Brien & 山田 花子 🏃�
 NASTY_RACE = '"Quotes" & <b>bold</b> Ünïcødé 東京マラソン 🎉'
 
 
-def _example_plan():
-    """The half-marathon example profile through the engine: a real plan, as `planner generate` makes it."""
-    from planner.engine import build_plan
-    from planner.profile import load_profile
-
-    profile = load_profile(Path(__file__).resolve().parents[1] / "profiles" / "maya-half.yaml")
-    return build_plan(profile, generated_at="2026-11-25T10:00:00Z"), profile
-
-
 def _nasty_plan():
     profile = make_profile(name=NASTY_NAME, id="nasty",
                            goal={"race": "half", "race_date": "2027-04-11", "race_name": NASTY_RACE},
@@ -213,7 +204,10 @@ def _year_in_miles():
     return hand_plan(profile, weeks=52), profile
 
 
-PAGES = {"maya-half": _example_plan, "nasty-names": _nasty_plan, "52-weeks-miles": _year_in_miles}
+# The half-marathon example profile through the engine (a real plan, as `planner generate` makes it), and two
+# plans built by hand: odd names with pain, and a year in miles.
+PAGES = ("maya-half", "nasty-names", "52-weeks-miles")
+HAND_MADE = {"nasty-names": _nasty_plan, "52-weeks-miles": _year_in_miles}
 
 
 @pytest.fixture(scope="module")
@@ -231,16 +225,22 @@ def screens(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pages(screens) -> dict[str, tuple[Path, object, object]]:
-    out = {}
-    for name, make in PAGES.items():
-        plan, profile = make()
-        path = screens / f"{name}.html"
-        path.write_text(render_html(plan, profile, feed_url="https://plans.example.org/feeds/t0k3n.ics",
-                                    today=plan.start_date + dt.timedelta(days=16)),
-                        encoding="utf-8")
-        out[name] = (path, plan, profile)
-    return out
+def pages(screens, example_plan):
+    """``pages(name) -> (path, plan, profile)``: each page rendered once, when a test first needs it."""
+    made: dict[str, tuple[Path, object, object]] = {}
+
+    def get(name: str):
+        if name not in made:
+            if name in HAND_MADE:
+                plan, profile = HAND_MADE[name]()
+            else:  # an example profile, solved once per session by tests/conftest.py
+                profile, plan = example_plan(Path(__file__).resolve().parents[1] / "profiles" / f"{name}.yaml")
+            path = screens / f"{name}.html"
+            path.write_text(render_html(plan, profile, feed_url="https://plans.example.org/feeds/t0k3n.ics",
+                                        today=plan.start_date + dt.timedelta(days=16)), encoding="utf-8")
+            made[name] = (path, plan, profile)
+        return made[name]
+    return get
 
 
 WEEK_TOTALS_JS = ("[...document.querySelectorAll('section.week')].map(s => "
@@ -262,10 +262,10 @@ def test_the_harness_sees_requests_and_console_errors(browser, tmp_path):
     assert any(line.startswith("exception") for line in console)
 
 
-@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("width", [1280, 390])
 def test_page_loads_offline_clean_and_complete(browser, pages, screens, name, width):
-    path, plan, profile = pages[name]
+    path, plan, profile = pages(name)
     browser.open(path, width, height=900 if width > 500 else 844, mobile=width < 500)
     requests, console = browser.problems(path.as_uri())
     assert requests == [], f"the page fetched {requests}"
@@ -289,8 +289,18 @@ def test_page_loads_offline_clean_and_complete(browser, pages, screens, name, wi
     assert (screens / f"{name}-{width}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize("name", PAGES)
+def test_nothing_overflows_a_360_px_phone(browser, pages, name):
+    path, plan, profile = pages(name)
+    browser.open(path, 360, height=740, mobile=True)
+    assert browser.evaluate("document.documentElement.scrollWidth") <= 360
+    # Every day is still there, one below the other, with its weekday visible.
+    assert browser.evaluate("[...document.querySelectorAll('td.day .wd')].filter("
+                            "e => getComputedStyle(e).display !== 'none').length") == 7 * len(plan.weeks)
+
+
 def test_names_are_shown_as_typed(browser, pages):
-    path, plan, profile = pages["nasty-names"]
+    path, plan, profile = pages("nasty-names")
     browser.open(path, 1280)
     assert browser.evaluate("document.querySelector('h1').textContent") == NASTY_NAME
     assert browser.evaluate("document.querySelector('.goal-name').textContent") == NASTY_RACE
@@ -300,7 +310,7 @@ def test_names_are_shown_as_typed(browser, pages):
 
 
 def test_print_layout(browser, pages, screens):
-    path, plan, profile = pages["maya-half"]
+    path, plan, profile = pages("maya-half")
     browser.open(path, 1280)
     browser.page("Emulation.setEmulatedMedia", {"media": "print"})
     try:
@@ -320,7 +330,7 @@ def test_print_layout(browser, pages, screens):
 
 def test_chromium_print_to_pdf_flag(pages, screens, tmp_path):
     """The plain command line a runner (or CI) would use: chromium --headless --print-to-pdf."""
-    path, plan, profile = pages["nasty-names"]
+    path, plan, profile = pages("nasty-names")
     out = screens / "nasty-names.pdf"
     result = subprocess.run(
         [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",

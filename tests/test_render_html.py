@@ -7,12 +7,16 @@ and real plans the engine makes from every profile in profiles/.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from jinja2 import UndefinedError
 
 from planner import checks
 from planner.errors import PlannerError
@@ -24,7 +28,6 @@ from planner.render.html import long_date, render_html, template_environment
 from planner.sessions import is_conservative, pain_warnings, plan_advice
 
 ROOT = Path(__file__).resolve().parents[1]
-PROFILES = sorted(p for p in (ROOT / "profiles").glob("*") if p.suffix in (".yaml", ".yml", ".toml", ".json"))
 GENERATED_AT = "2026-11-25T10:00:00Z"
 
 
@@ -257,7 +260,7 @@ def test_every_week_is_on_the_page_with_its_phase_and_total(maya):
 
 def test_each_day_shows_its_session(maya):
     plan, profile = maya
-    _, page = render(plan, profile)
+    html, page = render(plan, profile)
     tempo_day = next(d for d in plan.days if d.run and d.run.type == "tempo")
     week = plan.week_of(tempo_day.date)
     text = page.text(f"week-{week.number}")
@@ -270,9 +273,13 @@ def test_each_day_shows_its_session(maya):
     text = page.text(f"week-{plan.week_of(strength_day.date).number}")
     assert f"Strength {strength_day.strength.minutes}\u00a0min" in text
     assert all(exercise in text for exercise in strength_day.strength.exercises)
-    # Seven cells a week; Mondays are rest days in this plan, the unavailable Christmas Eve is marked as such.
-    assert page.text("week-2").count("Rest") >= 1
-    assert "Rest (unavailable)" in page.text(f"week-{plan.week_of(dt.date(2026, 12, 24)).number}")
+    # Seven cells a week, Monday first; every rest day says so, the unavailable Christmas Eve says why.
+    sections = re.findall(r'<section class="week .*?</section>', html, re.S)
+    assert [section.count('<td class="day') for section in sections] == [7] * len(plan.weeks)
+    for week in plan.weeks:
+        rest_days = sum(1 for d in plan.days_of(week) if d.rest)
+        assert page.text(f"week-{week.number}").count("Rest") == rest_days
+    assert "Thu 24 Dec Rest (unavailable)" in page.text(f"week-{plan.week_of(dt.date(2026, 12, 24)).number}")
 
 
 def test_race_day_and_goal_are_named(maya):
@@ -333,14 +340,23 @@ def test_same_input_same_bytes(maya):
     from_json = render_html(Plan.from_dict(plan.to_dict()), profile, feed_url="https://x.example/feeds/t.ics",
                             today=dt.date(2027, 1, 6))
     assert first == again == from_json
+    # Another process with another hash seed (set iteration order differs) gives the same bytes.
+    script = ("import sys, datetime as dt; sys.path.insert(0, sys.argv[1]); "
+              "from test_render_html import hand_plan, make_profile; from planner.render.html import render_html; "
+              "p = make_profile(); sys.stdout.write(render_html(hand_plan(p), p, "
+              "feed_url='https://x.example/feeds/t.ics', today=dt.date(2027, 1, 6)))")
+    other = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)], capture_output=True,
+                           env={**os.environ, "PYTHONHASHSEED": "4242"}, check=True, cwd=ROOT)
+    assert other.stdout.decode("utf-8") == first
 
 
 def test_environment_is_cached_escapes_and_is_strict():
     env = template_environment()
     assert env is template_environment()
     assert env.autoescape is True
-    with pytest.raises(Exception, match="undefined"):
+    with pytest.raises(UndefinedError, match="missing"):
         env.from_string("{{ missing }}").render()
+    assert env.from_string("{{ name }}").render(name="<b>&</b>") == "&lt;b&gt;&amp;&lt;/b&gt;"
 
 
 # --- names and odd input ------------------------------------------------------------------------------------------
@@ -446,7 +462,7 @@ def test_bent_preferences_and_advice_are_listed():
     safety = page.text("safety")
     assert "Long run moved to Saturday in week 3." in safety
     assert "Signs of overtraining" in safety and "Hydration" in safety
-    assert "Peak week reaches 40.0 km" in page.text("notes-title") + page.text()
+    assert page.text("notes") == "Good to know Peak week reaches 40.0 km of the 45.0 km aimed for."
     _, page = render(hand_plan(profile), profile)
     assert "None: the plan keeps every preference in your profile." in page.text("safety")
 
@@ -455,11 +471,11 @@ def test_pain_warning_and_professional_advice_stand_out_at_the_top():
     profile = make_profile(health={"pain": [{"area": "shin", "severity": 5, "since": "2026-11-10"}]})
     plan = hand_plan(profile)
     html, page = render(plan, profile)
-    assert html.index('class="alert alert-pain"') < html.index('id="overview"')
-    alert = page.text("pain-title")
-    assert alert.startswith("Pain: read this first")
-    top = html[html.index('class="alert alert-pain"'):html.index('id="overview"')]
-    assert "Shin pain (severity 5/10" in top and "physiotherapist or doctor" in top
+    assert html.index('id="pain"') < html.index('id="overview"') < html.index('id="weeks"')
+    alert = page.text("pain")
+    assert alert.startswith("Pain: read this first Shin pain (severity 5/10")
+    assert "See a physiotherapist or doctor" in alert  # the warning
+    assert "Pain: Do not run through pain." in alert  # and the advice to see a professional, with it
     _, calm = render(hand_plan(make_profile()), make_profile())
     assert "Pain: read this first" not in calm.text()
 
@@ -573,23 +589,8 @@ def test_a_fitness_plan_without_shoes_or_race():
 
 # --- the example profiles, through the engine --------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def real_plans():
-    from planner.engine import build_plan
-    from planner.profile import load_profile
-    cache: dict[str, tuple[Plan, Profile]] = {}
-
-    def get(path: Path) -> tuple[Plan, Profile]:
-        if path.name not in cache:
-            profile = load_profile(path)
-            cache[path.name] = (build_plan(profile, generated_at=GENERATED_AT), profile)
-        return cache[path.name]
-    return get
-
-
-@pytest.mark.parametrize("path", PROFILES, ids=[p.name for p in PROFILES])
-def test_every_example_profile_renders(path, real_plans):
-    plan, profile = real_plans(path)
+def test_every_example_profile_renders(example_path, example_plan):
+    profile, plan = example_plan(example_path)  # solved once per session (tests/conftest.py)
     html, page = render(plan, profile, today=plan.start_date)
     assert not page.errors
     assert html.count('<section class="week ') == len(plan.weeks)

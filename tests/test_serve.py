@@ -124,6 +124,9 @@ def test_plan_page_is_served_under_the_token(live):
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert response.content == (folder / "ben-ode" / "plan.html").read_bytes()
     assert response.headers["last-modified"] == "Wed, 25 Nov 2026 10:00:00 GMT"
+    download = client.get(f"/plans/{tokens['ben-ode']}/plan.ics")  # the page's relative "Download plan.ics"
+    assert download.status_code == 200 and download.content == (folder / "ben-ode" / "plan.ics").read_bytes()
+    assert download.headers["content-type"] == "text/calendar; charset=utf-8"
     redirect = client.get(f"/plans/{tokens['ben-ode']}")
     assert redirect.status_code in (307, 308) and redirect.headers["location"].endswith(f"/plans/{tokens['ben-ode']}/")
 
@@ -167,7 +170,8 @@ def test_unknown_tokens_and_traversal_get_the_same_bare_404(live):
         "/feeds/short.ics", "/", "/feeds/", "/plans/", f"/{MANIFEST_NAME}", "/ana-lima/plan.ics",
         "/feeds/../feeds.json", "/feeds/..%2Ffeeds.json", "/feeds/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
         f"/feeds/{token}.ics/../../{MANIFEST_NAME}", f"/feeds/{token}%2F..%2F..%2F{MANIFEST_NAME}",
-        f"/plans/{token}/plan.json", f"/plans/{token}/../ana-lima/plan.ics", f"/plans/{token}%2F..%2Fplan.json/",
+        f"/plans/{token}/plan.json", f"/plans/{token}/plan.csv", f"/plans/{token}/feeds.json",
+        f"/plans/{token}/../ana-lima/plan.ics", f"/plans/{token}%2F..%2Fplan.json/", f"/plans/{'C' * 32}/plan.ics",
         "/plans/..%2F..%2Fetc/", "/plans/%2e%2e/", "/feeds/%00.ics", f"/feeds/{token}.ics%00",
         "/plans/ana-lima/", "/feeds/ana-lima.ics",
     ]

@@ -337,11 +337,9 @@ def _profiles_with_shoes():
 @pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / "planner" / "engine.py").exists(), reason="planner/engine.py not written yet")
 @pytest.mark.parametrize("path", _profiles_with_shoes(), ids=lambda p: p.stem)
-def test_real_plans_keep_the_shoe_rules(path):
-    from planner.engine import build_plan
-    profile = load_profile(path)
+def test_real_plans_keep_the_shoe_rules(path, example_plan):
     try:
-        plan = build_plan(profile, generated_at="2026-11-25T10:00:00Z")
+        profile, plan = example_plan(path)  # solved once per session (tests/conftest.py)
     except PlanRuleViolation as exc:
         shoe_rule = [str(v) for v in exc.violations if v.rule == 12]
         assert shoe_rule == [], shoe_rule
@@ -352,8 +350,9 @@ def test_real_plans_keep_the_shoe_rules(path):
     names = {d: r.shoe for d, r in plan.runs()}
     problems = shoe_problems(profile, runs, names, plan.reminders, plan.start_date)
     assert problems == [], problems
-    assert (names, plan.reminders, plan.extras["shoe_states"])[0] == \
-        assign_shoes(profile, runs, plan.race.date if plan.race else None, plan.start_date)[0]
+    # The plan holds exactly what assign_shoes gives for its runs: shoes, reminders and the timeline's states.
+    assert (names, plan.reminders, plan.extras["shoe_states"]) == \
+        assign_shoes(profile, runs, plan.race.date if plan.race else None, plan.start_date)
 
 
 # --- any shoes, any plan ----------------------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ from ..profile import KM_PER_MILE, Profile
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-# Chart frames (viewBox units). The wide one holds 52 weeks at desktop width and in print; the narrow one is what a
-# phone shows (its text stays legible at 360 px, where the wide chart's would shrink to a few pixels).
 @dataclass(frozen=True)
 class Frame:
+    """A chart's size and plot margins, in viewBox units."""
+
     width: int
     height: int
     left: float
@@ -29,6 +29,8 @@ class Frame:
     bottom: float
 
 
+# The wide frame holds 52 weeks at desktop width and in print; the narrow one is what a phone shows (its text stays
+# legible at 360 px, where the wide chart's would shrink to a few pixels).
 WIDE = Frame(width=960, height=320, left=52, right=56, top=40, bottom=46)
 NARROW = Frame(width=420, height=280, left=34, right=30, top=40, bottom=44)
 
@@ -39,8 +41,8 @@ def to_units(km: float, units: str) -> float:
 
 
 def _r(value: float) -> float:
-    """Round a coordinate to one decimal: enough for SVG, and stable text."""
-    return round(value + 0.0, 1)
+    """Round a coordinate to one decimal: enough for SVG, and stable text (never "-0.0")."""
+    return round(value, 1) + 0.0
 
 
 def nice_axis(maximum: float, target_ticks: int = 5) -> tuple[float, list[float]]:
@@ -69,8 +71,8 @@ def weekly_caps(plan: Plan, unavailable: set[dt.date]) -> list[float]:
     """The most each week may hold under the progression cap, in km, one per week of the plan.
 
     Follows rule 1 of plan-format.md: the bar is ``(1 + progression_cap)`` times the latest earlier reference
-    week (a full Monday-Sunday week inside the plan, not recovery or taper, with no unavailable date), or times
-    ``baseline_weekly_km`` before the first one. The checker is the authority on the rule; this only draws it.
+    week (a full Monday-Sunday week inside the plan, not recovery, taper or race, with no unavailable date), or
+    times ``baseline_weekly_km`` before the first one. The checker is the authority on the rule; this only draws it.
     """
     cap = float(plan.rules.get("progression_cap", 0.10))
     reference = float(plan.rules.get("baseline_weekly_km", plan.weeks[0].distance_km if plan.weeks else 0.0))
@@ -84,7 +86,7 @@ def weekly_caps(plan: Plan, unavailable: set[dt.date]) -> list[float]:
 
 def _is_reference_week(plan: Plan, week: Week, unavailable: set[dt.date]) -> bool:
     end = week.start + dt.timedelta(days=6)
-    if week.start < plan.start_date or end > plan.end_date or week.recovery or week.phase == "taper":
+    if week.start < plan.start_date or end > plan.end_date or week.recovery or week.phase in ("taper", "race"):
         return False
     return not any(week.start + dt.timedelta(days=i) in unavailable for i in range(7))
 
@@ -207,7 +209,7 @@ def weekly_chart(plan: Plan, profile: Profile, frame: Frame = WIDE) -> WeeklyCha
     x_labels += [(b.label_x, str(b.number)) for b in bars[1:] if b.number % step == 0 or step == 1]
     last = bars[-1]
     if len(bars) > 1 and x_labels[-1][1] != str(last.number):
-        if last.label_x - x_labels[-1][0] < 22:
+        if len(x_labels) > 1 and last.label_x - x_labels[-1][0] < 22:
             x_labels.pop()  # the last regular label would collide with the last week's
         x_labels.append((last.label_x, str(last.number)))
 

@@ -16,7 +16,7 @@ from .rules import HARD_RULES, add_hard_rules
 from .variables import DayDecision, FixedPatternVars, PlanVars
 
 NUM_WORKERS = 1          # one worker: reproducible, and batch planning runs one process per core anyway
-RANDOM_SEED = 20261125
+RANDOM_SEED = 0
 MAX_DETERMINISTIC_TIME = 30.0
 # When the pattern asks more of the volume than the rules let it reach, plan the pattern again on a smaller guess.
 SHRINK_STEPS = (1.0, 0.9, 0.8, 0.65, 0.5)
@@ -94,52 +94,131 @@ def _bent(solver: cp_model.CpSolver, penalties: list[Penalty]) -> list[Bent]:
     return [Bent(p.name, p.kind, p.week, int(solver.Value(p.var))) for p in penalties if solver.Value(p.var) > 0]
 
 
+def _as_easy(pattern: list[DayDecision], keep: set[int] | None = None) -> list[DayDecision]:
+    """The pattern with its quality sessions run easy, all of them or those not in ``keep``."""
+    return [replace(d, kind="easy") if d.kind == "quality" and (keep is None or d.index not in keep) else d
+            for d in pattern]
+
+
+def _quality_that_fits(frame: Frame, pattern: list[DayDecision], week_dk: list[int]) -> set[int]:
+    """The quality sessions each week can carry, earliest in the week first.
+
+    Rule 9 counts a whole session as hard, so k sessions need a week of at least k x the shortest session /
+    hard share. The week can be no bigger than the probe found the rules allow, nor than its easy days' budgets
+    plus the sessions plus a long run that rule 8 keeps to its share of the week.
+    """
+    hard_share = 1 - frame.rules["easy_share_min"]
+    share = frame.rules["long_run_max_share"]
+    keep: set[int] = set()
+    for w, week in enumerate(frame.weeks):
+        quality = [d for d in week.days if pattern[d].kind == "quality"]
+        if not quality:
+            continue
+        long_days = [d for d in week.days if pattern[d].kind == "long"]
+        share_applies = week.full and week.phase != "race" and not week.has_unavailable
+        for k in range(len(quality), -1, -1):
+            easy = [d for d in week.days if pattern[d].kind == "easy"] + quality[k:]
+            e_room = len(easy) * min((frame.days[d].max_dk for d in easy), default=0)
+            q_min = k * frame.min_quality_dk
+            l_room = min((frame.days[d].max_dk for d in long_days), default=0)
+            l_room = min(l_room, frame.long_bound[w])
+            most = min(week_dk[w], e_room + q_min + l_room)
+            if share_applies and long_days:
+                most = min(most, int((e_room + q_min) / (1 - share)))
+            if k == 0 or q_min <= hard_share * most:
+                keep.update(quality[:k])
+                break
+    return keep
+
+
+def _dropped_quality(frame: Frame, before: list[DayDecision], after: list[DayDecision]) -> list[Bent]:
+    out: dict[int, int] = {}
+    for b, a in zip(before, after):
+        if b.kind == "quality" and a.kind != "quality":
+            week = frame.days[b.index].week + 1
+            out[week] = out.get(week, 0) + 1
+    return [Bent("quality session dropped", "sessions", w, n) for w, n in sorted(out.items())]
+
+
+def _distances(frame: Frame, pattern: list[DayDecision]):
+    model, v, penalties = build_model(frame, stage="distances", pattern=pattern)
+    solver, status = _run(model)
+    return (solver, v, penalties, status) if _solved(status) else None
+
+
 def solve(frame: Frame, *, reframe=None) -> Solution | None:
     """The best plan that keeps every rule, or None when there is none.
 
-    Two stages keep it fast: first the week pattern (which days run, long, quality, strength, rest) against the
-    pattern rules and the runner's wishes; then the distances with that pattern held, a small integer program.
-    Each stage is solved to optimality. Should the held pattern leave no safe distances, the whole model is solved
-    at once (slower, but complete), so a plan is never refused that the rules allow.
+    In stages, each solved to optimality, which keeps it fast:
+    1. the week pattern (which days run, long, quality, strength, rest) against the pattern rules (4, 6, 7) and the
+       runner's wishes, sized for the volume the weeks are expected to reach;
+    2. a probe of the distances with every quality session run easy: the volumes the rules really allow;
+    3. the quality sessions those volumes can carry (rule 9 counts a whole session as hard), the others run easy;
+    4. the distances with that pattern held: a small integer program under rules 1, 2, 3, 8, 9 and 11.
+    Should 4 find nothing, CP-SAT chooses which quality sessions to keep itself; should the pattern ask too much
+    of the volume, it is planned again on a smaller guess; and as a last resort the whole model is solved at once
+    (slower, but complete), so a plan is never refused that the rules allow.
     """
-    attempt, found = frame, False
     for shrink in SHRINK_STEPS:
-        if shrink != 1.0:
-            if reframe is None:
-                break
-            attempt = reframe(shrink)
+        attempt = frame if shrink == 1.0 else (reframe(shrink) if reframe is not None else None)
+        if attempt is None:
+            break
         model, v, penalties = build_model(attempt, stage="pattern")
         solver, status = _run(model)
         if not _solved(status):
             return None  # the pattern rules alone cannot hold: nothing can
         pattern = v.extract(solver)
-        pattern_bent = _bent(solver, penalties)
+        pattern_bent = [b for b in _bent(solver, penalties) if b.name != "quality session dropped"]
         pattern_cost = int(solver.ObjectiveValue())
-        # which quality sessions the reachable volumes can carry (as many as possible), then the distances
-        model, v, penalties = build_model(attempt, stage="quality", pattern=pattern)
-        solver, status = _run(model, limit=QUALITY_LIMIT)
-        if not _solved(status):
+        probe = _distances(attempt, _as_easy(pattern))
+        if probe is None:
+            continue  # even easy running cannot fill this pattern: plan it again on a smaller guess
+        p_solver, p_vars, _, _ = probe
+        volumes = [int(p_solver.Value(p_vars.week_distance(w))) for w in range(len(attempt.weeks))]
+        held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
+        result = _distances(attempt, held)
+        if result is None:
+            model, v, q_penalties = build_model(attempt, stage="quality", pattern=pattern)
+            solver, status = _run(model, limit=QUALITY_LIMIT)
+            if _solved(status):
+                held = v.extract(solver)
+                result = _distances(attempt, held)
+        if result is None:
             continue
-        pattern = v.extract(solver)
-        pattern_bent += [replace(b, amount=b.amount) for b in _bent(solver, penalties)]
-        pattern_cost += W_QUALITY_MISSING * int(solver.ObjectiveValue())
-        model, v, penalties = build_model(attempt, stage="distances", pattern=pattern)
-        solver, status = _run(model)
-        if _solved(status):
-            bent = pattern_bent + _bent(solver, penalties)
-            objective = pattern_cost + int(solver.ObjectiveValue())
-            frame, found = attempt, True
-            break
-    if not found:
-        model, v, penalties = build_model(frame, stage="all")
-        solver, status = _run(model)
-        if not _solved(status):
-            return None
-        bent = _bent(solver, penalties)
-        objective = int(solver.ObjectiveValue())
+        solver, v, penalties, status = result
+        quality_bent = _dropped_quality(attempt, pattern, held)
+        missing = _bent_pattern_quality(attempt, pattern)
+        bent = pattern_bent + _merge_quality(quality_bent, missing) + _bent(solver, penalties)
+        objective = pattern_cost + int(solver.ObjectiveValue())
+        return Solution(frame=attempt, decisions=v.extract(solver),
+                        week_dk=[int(solver.Value(v.week_distance(w))) for w in range(len(attempt.weeks))],
+                        bent=bent, objective=objective, optimal=status == cp_model.OPTIMAL)
+    model, v, penalties = build_model(frame, stage="all")
+    solver, status = _run(model)
+    if not _solved(status):
+        return None
     return Solution(frame=frame, decisions=v.extract(solver),
                     week_dk=[int(solver.Value(v.week_distance(w))) for w in range(len(frame.weeks))],
-                    bent=bent, objective=objective, optimal=status == cp_model.OPTIMAL)
+                    bent=_bent(solver, penalties), objective=int(solver.ObjectiveValue()),
+                    optimal=status == cp_model.OPTIMAL)
+
+
+def _bent_pattern_quality(frame: Frame, pattern: list[DayDecision]) -> list[Bent]:
+    """Quality sessions the phase wanted that the week pattern could not place at all."""
+    out = []
+    for w, week in enumerate(frame.weeks):
+        placed = sum(1 for d in week.days if pattern[d].kind == "quality")
+        if frame.quality_cap[w] > placed:
+            out.append(Bent("quality session dropped", "sessions", week.number, frame.quality_cap[w] - placed))
+    return out
+
+
+def _merge_quality(*groups: list[Bent]) -> list[Bent]:
+    total: dict[int, int] = {}
+    for group in groups:
+        for b in group:
+            total[b.week] = total.get(b.week, 0) + b.amount
+    return [Bent("quality session dropped", "sessions", w, n) for w, n in sorted(total.items())]
 
 
 def is_feasible(frame: Frame) -> bool:

@@ -1,0 +1,413 @@
+"""Tests of planner/engine.py: real plans from the example profiles and from small variations of them.
+
+The example plans are solved once per session (conftest ``example_plan``). Every claim the engine makes about an
+unreachable goal is checked by solving: the suggested later race date must give a plan, and so must the suggested
+shorter race.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+
+import pytest
+
+from conftest import GENERATED_AT, PROFILES_DIR
+from planner.checks import RULES, check_plan
+from planner.engine import build_plan, parse_generated_at
+from planner.errors import InfeasibleGoal, ProfileError
+from planner.plan import HARD_TYPES, PHASES, RUN_TYPES, Plan
+from planner.profile import NAMED_RACES_KM, WEEKDAYS, load_profile, profile_from_data
+
+TOP_LEVEL_KEYS = ["format", "generated_at", "athlete", "start_date", "end_date", "race", "rules", "weeks", "days",
+                  "reminders", "advice", "warnings"]
+RULE_KEYS = {"progression_cap", "min_rest_days", "cutback_every", "cutback_ratio", "strength_per_week",
+             "warmup_minutes", "cooldown_minutes", "long_run_max_share", "easy_share_min", "baseline_weekly_km",
+             "baseline_long_run_km"}
+RUN_KEYS = {"type", "distance_km", "minutes", "warmup_minutes", "cooldown_minutes", "blocks", "pace", "shoe"}
+TAPER_WEEKS = {"5k": 0, "10k": 0, "half": 1, "marathon": 2, "50k": 2}
+RACE_NAMES_KM = {"5k": 5.0, "10k": 10.0, "half marathon": 21.0975, "marathon": 42.195, "50k": 50.0}
+
+# Marathon five weeks after the start from 10 km a week: the example of profile-format.md.
+UNREACHABLE = {
+    "name": "Quick Marathon",
+    "current": {"weekly_distance": 10, "long_run": 5},
+    "goal": {"race": "marathon", "race_date": "2027-01-10"},
+    "start_date": "2026-12-07",
+}
+
+
+def with_changes(data: dict, **changes) -> dict:
+    out = copy.deepcopy(data)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def build(data: dict) -> Plan:
+    return build_plan(profile_from_data(data), generated_at=GENERATED_AT)
+
+
+def week_runs(plan: Plan, week) -> list:
+    return [d.run for d in plan.days_of(week) if d.run is not None]
+
+
+# --- every example profile -------------------------------------------------------------------------------------
+
+def test_there_are_at_least_six_examples_covering_the_issue(example_plan):
+    paths = sorted(p for p in PROFILES_DIR.iterdir() if p.suffix in (".yaml", ".yml", ".toml", ".json"))
+    assert len(paths) >= 6
+    profiles = [load_profile(p) for p in paths]
+    races = {p.goal.race for p in profiles}
+    assert {"5k", "10k", "half", "marathon", "50k"} <= races and None in races
+    assert any(p.surface == "trail" for p in profiles if p.goal.race == "50k")
+    assert any(4 <= pain.severity <= 6 for p in profiles for pain in p.health.pain)
+    assert any(p.start_date and p.start_date.weekday() != 0 for p in profiles)
+    assert any(p.schedule.unavailable for p in profiles)
+
+
+def test_example_plan_passes_every_rule(example_path, example_plan):
+    profile, plan = example_plan(example_path)
+    assert check_plan(plan, profile) == []
+    # and again after a round trip through plan.json, as `planner check` will see it
+    assert check_plan(Plan.from_dict(plan.to_dict()), profile) == []
+
+
+def test_example_plan_json_has_exactly_the_keys_of_plan_format(example_path, example_plan):
+    profile, plan = example_plan(example_path)
+    data = plan.to_dict()
+    assert list(data) == TOP_LEVEL_KEYS
+    assert data["format"] == "planner-plan/1" and data["generated_at"] == GENERATED_AT
+    assert set(data["athlete"]) == {"id", "name", "timezone", "units"}
+    assert data["athlete"] == {"id": profile.athlete_id, "name": profile.name, "timezone": profile.timezone,
+                               "units": profile.units}
+    assert set(data["rules"]) == RULE_KEYS
+    assert all(set(w) == {"number", "start", "phase", "recovery", "distance_km"} for w in data["weeks"])
+    for day in data["days"]:
+        assert set(day) == {"date", "run", "strength"}
+        if day["run"] is not None:
+            assert set(day["run"]) == RUN_KEYS
+            assert all(set(b) == {"kind", "minutes", "text"} for b in day["run"]["blocks"])
+        if day["strength"] is not None:
+            assert set(day["strength"]) == {"minutes", "focus", "exercises"}
+    assert all(set(r) == {"date", "kind", "shoe", "text"} for r in data["reminders"])
+    assert all(set(a) == {"topic", "text"} for a in data["advice"])
+    assert all(set(w) == {"kind", "text"} for w in data["warnings"])
+    if data["race"] is not None:
+        assert set(data["race"]) == {"name", "date", "distance_km"}
+
+
+def test_example_plan_days_and_weeks_tile_the_calendar(example_path, example_plan):
+    profile, plan = example_plan(example_path)
+    dates = [d.date for d in plan.days]
+    assert dates[0] == plan.start_date and dates[-1] == plan.end_date
+    assert dates == [plan.start_date + dt.timedelta(days=i) for i in range(len(dates))]
+    assert [w.number for w in plan.weeks] == list(range(1, len(plan.weeks) + 1))
+    assert all(w.start.weekday() == 0 for w in plan.weeks)
+    assert plan.weeks[0].start <= plan.start_date < plan.weeks[0].start + dt.timedelta(days=7)
+    for week in plan.weeks:
+        assert week.phase in PHASES
+        assert week.distance_km == pytest.approx(sum(r.distance_km for r in week_runs(plan, week)), abs=0.051)
+    assert all(r.type in RUN_TYPES for _, r in plan.runs())
+    if profile.start_date:
+        assert plan.start_date == profile.start_date
+
+
+def test_example_plan_has_phases_in_order_and_the_right_taper(example_path, example_plan):
+    profile, plan = example_plan(example_path)
+    phases = [w.phase for w in plan.weeks]
+    if profile.goal.race is None:
+        assert set(phases) <= {"build", "maintain"}
+        assert phases == sorted(phases, key=["build", "maintain"].index)
+        return
+    assert phases[-1] == "race" and phases.count("race") == 1
+    taper = TAPER_WEEKS[profile.goal.race]
+    assert phases.count("taper") == taper
+    assert phases[len(phases) - 1 - taper:-1] == ["taper"] * taper
+    body = phases[:len(phases) - 1 - taper]
+    order = ["base", "build", "peak"]
+    assert set(body) <= set(order) and body == sorted(body, key=order.index)
+    assert "peak" in body
+
+
+def test_example_plan_has_recovery_weeks_every_cutback_every_weeks(example_path, example_plan):
+    profile, plan = example_plan(example_path)
+    every = plan.rules["cutback_every"]
+    body = [w for w in plan.weeks if w.phase not in ("taper", "race")]
+    recovery = [w for w in body if w.recovery]
+    assert len(recovery) >= len(body) // every - 1 >= 1
+    # no recovery week outside the body, and each one lighter than the week before it
+    assert all(not w.recovery for w in plan.weeks if w.phase in ("taper", "race"))
+    for w in recovery:
+        before = plan.weeks[w.number - 2]
+        assert w.distance_km < before.distance_km
+
+
+def test_example_race_plan_ends_with_the_race_on_race_day(example_path, example_plan):
+    profile, plan = example_plan(example_path)
+    if profile.goal.race is None:
+        assert plan.race is None
+        assert all(r.type != "race" for _, r in plan.runs())
+        assert len(plan.weeks) == profile.weeks
+        return
+    assert plan.end_date == profile.goal.race_date
+    race_day = plan.days[-1]
+    assert race_day.date == profile.goal.race_date
+    assert race_day.run is not None and race_day.run.type == "race"
+    assert race_day.run.distance_km == pytest.approx(round(profile.race_km, 1), abs=0.051)
+    assert race_day.strength is None
+    assert [r for _, r in plan.runs() if r.type == "race"] == [race_day.run]
+    assert plan.race.date == profile.goal.race_date
+    assert plan.race.distance_km == pytest.approx(round(NAMED_RACES_KM.get(profile.goal.race, 0)
+                                                        or profile.race_km, 1), abs=0.051)
+    assert plan.race.name == (profile.goal.race_name or profile.race_label())
+
+
+def test_example_plan_respects_the_schedule(example_path, example_plan):
+    profile, plan = example_plan(example_path)
+    run_days = set(profile.schedule.effective_run_days())
+    off = profile.schedule.unavailable_dates()
+    for day in plan.days:
+        wd = WEEKDAYS[day.date.weekday()]
+        if day.run is not None:
+            assert wd in run_days and day.date not in off
+            budget = profile.schedule.minutes_on(wd)
+            assert budget is None or day.run.minutes <= budget
+        if day.strength is not None:
+            assert wd not in profile.schedule.rest_days and day.date not in off
+
+
+def test_example_plan_rules_block_is_what_was_applied(example_path, example_plan):
+    profile, plan = example_plan(example_path)
+    r = profile.rules
+    assert plan.rules["baseline_weekly_km"] == pytest.approx(round(profile.weekly_km, 1))
+    assert plan.rules["baseline_long_run_km"] == pytest.approx(round(profile.long_run_km, 1))
+    for key in ("min_rest_days", "cutback_every", "cutback_ratio", "strength_per_week", "warmup_minutes",
+                "cooldown_minutes", "easy_share_min"):
+        assert plan.rules[key] == getattr(r, key), key
+    assert plan.rules["progression_cap"] <= r.progression_cap
+    assert 0.2 < plan.rules["long_run_max_share"] <= 0.5
+
+
+def test_hard_runs_are_never_on_consecutive_days(example_path, example_plan):
+    _, plan = example_plan(example_path)
+    hard = [d.run is not None and d.run.type in HARD_TYPES for d in plan.days]
+    assert not any(a and b for a, b in zip(hard, hard[1:]))
+
+
+def test_quality_sessions_appear_outside_conservative_plans(example_plan):
+    profile, plan = example_plan(PROFILES_DIR / "lena-marathon.toml")
+    types = {r.type for _, r in plan.runs()}
+    assert {"long", "tempo", "easy", "race"} <= types
+    assert types & {"intervals", "hills"}
+
+
+# --- pain and conservative mode ------------------------------------------------------------------------------
+
+def test_moderate_pain_makes_the_plan_conservative(example_plan):
+    profile, plan = example_plan(PROFILES_DIR / "tom-10k-shin.yaml")
+    assert max(p.severity for p in profile.health.pain) == 5
+    assert plan.rules["progression_cap"] == 0.05
+    assert all(r.type != "intervals" for _, r in plan.runs())
+    pain = [w for w in plan.warnings if w.kind == "pain"]
+    assert pain and any(re.search(r"physio|doctor|professional", w.text) for w in pain)
+
+
+SHIN = load_profile(PROFILES_DIR / "tom-10k-shin.yaml").model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def test_old_mild_pain_also_makes_the_plan_conservative():
+    data = with_changes(SHIN, health={"pain": [{"area": "knee", "severity": 2, "since": "2026-11-01"}]})
+    plan = build(data)
+    assert plan.rules["progression_cap"] == 0.05
+    assert all(r.type != "intervals" for _, r in plan.runs())
+
+
+def test_recent_mild_pain_does_not():
+    data = with_changes(SHIN, health={"pain": [{"area": "knee", "severity": 2, "since": "2026-12-10"}]})
+    plan = build(data)
+    assert plan.rules["progression_cap"] == 0.10
+
+
+def test_severe_pain_without_clearance_is_refused():
+    data = with_changes(SHIN, health={"pain": [{"area": "shin", "severity": 8}], "cleared_by_professional": False})
+    with pytest.raises(InfeasibleGoal) as info:
+        build(data)
+    exc = info.value
+    assert exc.exit_code == 3 and exc.rule
+    assert "shin" in exc.message and re.search(r"physio|doctor|professional", exc.message)
+    assert exc.suggestion and "cleared_by_professional" in exc.suggestion
+
+
+@pytest.mark.parametrize("severity", [7, 10])
+def test_severe_pain_with_clearance_gives_a_conservative_plan(severity):
+    data = with_changes(SHIN, health={"pain": [{"area": "shin", "severity": severity}],
+                                      "cleared_by_professional": True})
+    profile = profile_from_data(data)
+    plan = build_plan(profile, generated_at=GENERATED_AT)
+    assert check_plan(plan, profile) == []
+    assert plan.rules["progression_cap"] == 0.05
+    assert all(r.type != "intervals" for _, r in plan.runs())
+    assert any(w.kind == "pain" for w in plan.warnings)
+
+
+# --- dates -----------------------------------------------------------------------------------------------------
+
+def test_default_start_is_the_next_monday_in_the_runners_time_zone():
+    data = {"name": "No Start", "current": {"weekly_distance": 20, "long_run": 8}, "goal": {"weekly_distance": 25},
+            "weeks": 4}
+    # 2026-11-29 23:30 UTC is a Sunday in UTC but already Monday 30 November in Tokyo
+    utc = build_plan(profile_from_data(data), generated_at="2026-11-29T23:30:00Z")
+    tokyo = build_plan(profile_from_data({**data, "timezone": "Asia/Tokyo"}), generated_at="2026-11-29T23:30:00Z")
+    assert utc.start_date == dt.date(2026, 11, 30)
+    assert tokyo.start_date == dt.date(2026, 12, 7)
+    assert len(utc.weeks) == 4 and utc.end_date == dt.date(2026, 12, 27)
+
+
+def test_a_non_monday_start_gives_a_partial_first_week(example_plan):
+    profile, plan = example_plan(PROFILES_DIR / "sam-5k.yaml")
+    assert profile.start_date.weekday() == 2
+    assert plan.start_date == profile.start_date
+    assert plan.weeks[0].start == profile.start_date - dt.timedelta(days=2)
+    assert len(plan.days_of(plan.weeks[0])) == 5
+
+
+def test_race_before_the_default_start_is_bad_input():
+    profile = load_profile(PROFILES_DIR.parent / "tests" / "data" / "bad" / "race-date-before-next-monday.yaml")
+    with pytest.raises(ProfileError) as info:
+        build_plan(profile, generated_at=GENERATED_AT, source="p.yaml")
+    assert info.value.exit_code == 2
+    [line] = info.value.lines()
+    assert line.startswith("p.yaml: goal.race_date: ") and "2026-11-30" in line
+
+
+def test_race_on_a_day_that_is_not_a_run_day_is_bad_input():
+    data = with_changes(UNREACHABLE, goal={"race": "5k", "race_date": "2027-02-28"},
+                        schedule={"run_days": ["tue", "thu", "sat"]})
+    with pytest.raises(ProfileError) as info:
+        build_plan(profile_from_data(data), generated_at=GENERATED_AT, source="p.yaml")
+    [line] = info.value.lines()
+    assert line.startswith("p.yaml: schedule.run_days: ") and "sun" in line
+
+
+def test_race_on_an_unavailable_date_is_bad_input():
+    data = with_changes(UNREACHABLE, goal={"race": "5k", "race_date": "2027-02-28"},
+                        schedule={"unavailable": [{"from": "2027-02-27", "to": "2027-02-28"}]})
+    with pytest.raises(ProfileError) as info:
+        build_plan(profile_from_data(data), generated_at=GENERATED_AT, source="p.yaml")
+    [line] = info.value.lines()
+    assert line.startswith("p.yaml: schedule.unavailable: ") and "2027-02-28" in line
+
+
+def test_generated_at_is_parsed_and_normalised_to_utc():
+    assert parse_generated_at("2026-11-25T10:00:00Z") == dt.datetime(2026, 11, 25, 10, tzinfo=dt.timezone.utc)
+    assert parse_generated_at("2026-11-25T12:00:00+02:00") == dt.datetime(2026, 11, 25, 10,
+                                                                          tzinfo=dt.timezone.utc)
+    assert parse_generated_at("2026-11-25T10:00:00").tzinfo is not None
+    with pytest.raises(ProfileError) as info:
+        parse_generated_at("yesterday")
+    assert "--generated-at" in info.value.message
+
+
+def test_unavailable_dates_hold_nothing():
+    data = with_changes(UNREACHABLE, goal={"race": "10k", "race_date": "2027-03-07"},
+                        current={"weekly_distance": 25, "long_run": 9},
+                        schedule={"unavailable": ["2026-12-24", {"from": "2027-01-10", "to": "2027-01-16"}]})
+    profile = profile_from_data(data)
+    plan = build_plan(profile, generated_at=GENERATED_AT)
+    assert check_plan(plan, profile) == []
+    for day in plan.days:
+        if day.date in profile.schedule.unavailable_dates():
+            assert day.run is None and day.strength is None
+
+
+# --- determinism -----------------------------------------------------------------------------------------------
+
+def test_building_twice_gives_identical_plans(example_plan):
+    path = PROFILES_DIR / "lena-marathon.toml"
+    profile, cached = example_plan(path)
+    again = build_plan(load_profile(path), generated_at=GENERATED_AT, source=str(path))
+    assert again.to_json() == cached.to_json()
+
+
+def test_generated_at_only_changes_the_stamp(example_plan):
+    path = PROFILES_DIR / "maya-half.yaml"
+    _, cached = example_plan(path)
+    later = build_plan(load_profile(path), generated_at="2026-11-26T08:30:00Z")
+    assert later.generated_at == "2026-11-26T08:30:00Z"
+    assert {**later.to_dict(), "generated_at": None} == {**cached.to_dict(), "generated_at": None}
+
+
+# --- goals that cannot be reached safely ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def unreachable():
+    with pytest.raises(InfeasibleGoal) as info:
+        build(UNREACHABLE)
+    return info.value
+
+
+def _names_a_rule(text: str) -> bool:
+    return bool(re.search(r"\brule \d+\b", text)) or any(name.lower() in text.lower() for name in RULES.values())
+
+
+def test_unreachable_goal_names_the_blocking_rule_and_a_suggestion(unreachable):
+    assert unreachable.exit_code == 3
+    assert unreachable.rule
+    assert _names_a_rule(unreachable.message)
+    assert "2027-01-10" in unreachable.message
+    assert unreachable.suggestion
+    assert unreachable.lines()[-1] == unreachable.suggestion
+
+
+def test_the_suggested_race_date_is_the_earliest_that_works(unreachable):
+    dates = [dt.date.fromisoformat(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", unreachable.suggestion)]
+    later = [d for d in dates if d > dt.date(2027, 1, 10)]
+    assert later, unreachable.suggestion
+    suggested = later[0]
+    assert suggested.weekday() == dt.date(2027, 1, 10).weekday()
+    data = with_changes(UNREACHABLE, goal={"race": "marathon", "race_date": suggested.isoformat()})
+    profile = profile_from_data(data)
+    plan = build_plan(profile, generated_at=GENERATED_AT)
+    assert check_plan(plan, profile) == [] and plan.end_date == suggested
+    week_before = (suggested - dt.timedelta(weeks=1)).isoformat()
+    with pytest.raises(InfeasibleGoal):
+        build(with_changes(UNREACHABLE, goal={"race": "marathon", "race_date": week_before}))
+
+
+def test_the_suggested_shorter_race_is_reachable_by_the_date(unreachable):
+    m = re.search(r"ready for an? (5K|10K|half marathon|marathon|50K)\b", unreachable.suggestion, re.I)
+    assert m, unreachable.suggestion
+    km = RACE_NAMES_KM[m.group(1).lower()]
+    race = {5.0: "5k", 10.0: "10k", 21.0975: "half", 42.195: "marathon", 50.0: "50k"}[km]
+    profile = profile_from_data(with_changes(UNREACHABLE, goal={"race": race, "race_date": "2027-01-10"}))
+    plan = build_plan(profile, generated_at=GENERATED_AT)
+    assert check_plan(plan, profile) == []
+    # and it is the longest standard race that is: the next one up is not
+    longer = [k for k in sorted(RACE_NAMES_KM.values()) if k > km]
+    if longer and longer[0] < 42.195:
+        bigger = {10.0: "10k", 21.0975: "half"}[longer[0]]
+        with pytest.raises(InfeasibleGoal):
+            build(with_changes(UNREACHABLE, goal={"race": bigger, "race_date": "2027-01-10"}))
+
+
+def test_a_race_too_long_for_the_race_day_time_budget_is_explained():
+    data = with_changes(UNREACHABLE, goal={"race": "10k", "race_date": "2027-03-07"},
+                        current={"weekly_distance": 30, "long_run": 12},
+                        schedule={"max_minutes": {"default": 60, "sun": 40}})
+    with pytest.raises(InfeasibleGoal) as info:
+        build(data)
+    assert _names_a_rule(info.value.message) and "max_minutes" in info.value.suggestion
+
+
+def test_a_fitness_goal_is_planned_for_its_weeks(example_plan):
+    profile, plan = example_plan(PROFILES_DIR / "priya-fitness.json")
+    assert profile.goal.race is None and len(plan.weeks) == profile.weeks
+    body = [w for w in plan.weeks if not w.recovery]
+    # it grows towards the goal volume and never passes the cap
+    assert max(w.distance_km for w in body) > profile.weekly_km
+    assert max(w.distance_km for w in plan.weeks) <= profile.goal_weekly_km + 0.05
