@@ -117,7 +117,7 @@ RULE_TEXT: dict[int, str] = {
     11: "Before a race your training tapers: each taper week is at most 85% of your biggest week, the race week "
         "(not counting the race) at most half of it, and the race is on its date at its full distance.",
     12: "Every run has a pair of your shoes, worn-out pairs are replaced with a reminder up to three weeks ahead, "
-        "trail runs go in trail shoes where you have them, and you never race in shoes with under 30 km on them.",
+        "trail runs go in trail shoes where you have them, and you never race in shoes with under 30 km (19 mi) on them.",
 }
 
 RULE_KEYS = ("progression_cap", "min_rest_days", "cutback_every", "cutback_ratio", "strength_per_week",

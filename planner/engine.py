@@ -259,7 +259,7 @@ def compose_plan(solution: Solution, profile: Profile, generated_at: str) -> Pla
             run = make_run(rtype, km, minutes, zones=zones, warmup_minutes=rules["warmup_minutes"],
                            cooldown_minutes=rules["cooldown_minutes"], phase=week.phase, week_number=week.number,
                            units=profile.units, strides=strides,
-                           race_name=profile.goal.race_name or profile.race_label())
+                           race_name=profile.goal.race_name or profile.race_label(), race_km=f.race_km)
             if shoe_of:
                 run = replace(run, shoe=shoe_of.get(day.date))
             if rtype != "race":

@@ -464,7 +464,7 @@ def plan_advice(profile: Profile, *, conservative: bool, longest_run_minutes: in
         footwear.append("List your shoes in the profile (`shoes:`) and the plan will track their distance and "
                         "remind you before they are due.")
     footwear.append("Match the shoe to the surface: trail shoes on trails, road shoes on roads. Break a new pair in "
-                    "on easy runs, and never race in shoes with less than 30 km on them.")
+                    f"on easy runs, and never race in shoes with less than {_limit_text(profile, 30.0)} on them.")
     out.append(Advice("footwear", " ".join(footwear)))
 
     overtraining = ("Watch for overtraining: persistent soreness, falling performance, poor sleep, an elevated "

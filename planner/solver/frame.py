@@ -239,7 +239,8 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
     mondays = sorted(week_days)
     n_weeks = len(mondays)
     phases = _phases(n_weeks, race_km, profile, days, mondays)
-    recovery = _recovery_weeks(phases, r.cutback_every)
+    recovery = _recovery_weeks(phases, r.cutback_every,
+                               [sum(1 for i in week_days[m] if days[i].unavailable) for m in mondays])
     weeks = [FrameWeek(index=w, monday=m, days=tuple(week_days[m]), phase=phases[w], recovery=recovery[w],
                        has_unavailable=any(days[i].unavailable for i in week_days[m]))
              for w, m in enumerate(mondays)]
@@ -374,20 +375,25 @@ def _phases(n_weeks: int, race_km: float | None, profile: Profile, days: list[Fr
     return ["base"] * base + ["build"] * build + ["peak"] * peak + ["taper"] * taper + ["race"]
 
 
-def _recovery_weeks(phases: list[str], every: int) -> list[bool]:
-    """Every ``every``-th week is a recovery week, outside taper and race; never the last week before the taper
-    (that week anchors the taper's measure of peak), in which case the week before it recovers instead."""
+def _recovery_weeks(phases: list[str], every: int, days_off: list[int]) -> list[bool]:
+    """Every ``every``-th week is a recovery week, outside taper and race. A week with three or more unavailable
+    days is a recovery week in effect, so it is marked as one and the count starts again after it. The last week
+    before the taper anchors the taper's measure of peak, so a recovery due then comes a week early."""
     n = len(phases)
     rec = [False] * n
     last_body = max((i for i, p in enumerate(phases) if p not in ("taper", "race")), default=-1)
-    for i in range(every - 1, n, every):
-        if phases[i] in ("taper", "race"):
+    since = 0
+    for i, phase in enumerate(phases):
+        if phase in ("taper", "race"):
+            since = 0
             continue
-        j = i
-        if i == last_body and phases[-1] == "race":
-            j = i - 1
-        if j >= 1 and not rec[j - 1]:
-            rec[j] = True
+        due = since + 1 >= every
+        early = i + 1 == last_body and since + 2 >= every and phases[-1] == "race"
+        if i > 0 and (days_off[i] >= 3 or (due and (i != last_body or phases[-1] != "race")) or early):
+            rec[i] = True
+            since = 0
+        else:
+            since += 1
     return rec
 
 

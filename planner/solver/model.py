@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from ortools.sat.python import cp_model
 
 from .frame import Frame
-from .objective import W_QUALITY_MISSING, Penalty, add_objective
+from .objective import Penalty, add_objective, desired_curve
 from .rules import HARD_RULES, add_hard_rules
 from .variables import DayDecision, FixedPatternVars, PlanVars
 
@@ -152,10 +152,10 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
     In stages, each solved to optimality, which keeps it fast:
     1. the week pattern (which days run, long, quality, strength, rest) against the pattern rules (4, 6, 7) and the
        runner's wishes, sized for the volume the weeks are expected to reach;
-    2. a probe of the distances with every quality session run easy: the volumes the rules really allow;
-    3. the quality sessions those volumes can carry (rule 9 counts a whole session as hard), the others run easy;
-    4. the distances with that pattern held: a small integer program under rules 1, 2, 3, 8, 9 and 11.
-    Should 4 find nothing, CP-SAT chooses which quality sessions to keep itself; should the pattern ask too much
+    2. the quality sessions the desired volumes (objective.desired_curve) can carry: rule 9 counts a whole session
+       as hard; the others run easy;
+    3. the distances with that pattern held: a small integer program under rules 1, 2, 3, 8, 9 and 11.
+    Should 3 find nothing, CP-SAT chooses which quality sessions to keep itself; should the pattern ask too much
     of the volume, it is planned again on a smaller guess; and as a last resort the whole model is solved at once
     (slower, but complete), so a plan is never refused that the rules allow.
     """
@@ -170,11 +170,7 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
         pattern = v.extract(solver)
         pattern_bent = [b for b in _bent(solver, penalties) if b.name != "quality session dropped"]
         pattern_cost = int(solver.ObjectiveValue())
-        probe = _distances(attempt, _as_easy(pattern))
-        if probe is None:
-            continue  # even easy running cannot fill this pattern: plan it again on a smaller guess
-        p_solver, p_vars, _, _ = probe
-        volumes = [int(p_solver.Value(p_vars.week_distance(w))) for w in range(len(attempt.weeks))]
+        volumes, _ = desired_curve(attempt)
         held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
         result = _distances(attempt, held)
         if result is None:
