@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import types
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -260,6 +261,8 @@ def _read_sheet(path: Path, kind: str):
 
     # header=None: the header row is read as data, so duplicate headers are seen (pandas would rename them) and
     # row numbers match the spreadsheet's. Text is kept as typed: no NA guessing ("NA", "null" may be names).
+    if kind == "csv":
+        _refuse_semicolons(path)
     try:
         if kind == "csv":
             return pd.read_csv(path, header=None, dtype=str, keep_default_na=False, na_filter=False,
@@ -273,16 +276,30 @@ def _read_sheet(path: Path, kind: str):
     except UnicodeDecodeError:
         raise BatchError(f"{path}: is not UTF-8 text; save the roster as CSV UTF-8") from None
     except pd.errors.ParserError as exc:
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if ragged:
+            header, row, cells = ragged.groups()
+            raise BatchError(f"{path}: row {row} has {cells} cells but the header row names {header} columns; "
+                             "remove the extra cells or name their columns") from None
         raise BatchError(f"{path}: not a readable CSV file: {str(exc).strip()}") from None
-    except (OSError, ValueError, KeyError) as exc:  # openpyxl: not a zip, not a workbook, no sheet
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # openpyxl: not a workbook, no sheet
         raise BatchError(f"{path}: cannot be read as a spreadsheet ({exc})") from None
+
+
+def _refuse_semicolons(path: Path) -> None:
+    """Spreadsheet apps in many countries save CSV with ';' between cells; say so rather than misread it."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as handle:
+            first = handle.readline()
+    except OSError:
+        return  # pandas reports what is wrong with the file
+    if ";" in first and "," not in first:
+        raise BatchError(f"{path}: the header row is separated by ';': save the roster as comma-separated CSV "
+                         "(lists like run_days keep their ';' inside a cell)")
 
 
 def _columns(path: Path, header: list[str]) -> list[Column | None]:
     """Parse the header row into columns (None for an unnamed, empty column)."""
-    if len(header) == 1 and ";" in header[0]:
-        raise BatchError(f"{path}: the header row is one column holding ';': the file looks semicolon-separated; "
-                         "save it as comma-separated CSV (lists like run_days keep their ';')")
     problems, seen, columns = [], {}, []
     for number, text in enumerate(header, start=1):
         key = text.strip().lower()
@@ -785,28 +802,31 @@ def _run_dask(tasks: Sequence[RunnerTask], options: BatchOptions, out_dir: Path,
               workers: int) -> Iterator[RunnerOutcome]:
     """Plan on a Dask cluster (``scheduler`` "local" starts a LocalCluster); files are written here, not there."""
     try:
-        from distributed import Client, LocalCluster
-        from distributed import wait as dask_wait
+        from distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise BatchError("--scheduler and --dask need Dask: pip install 'planner[dask]'") from None
     cluster = None
     try:
         if scheduler == "local":
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster if cluster is not None else scheduler, timeout="20s", set_as_default=False)
+        client = Client(cluster if cluster is not None else scheduler, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         if cluster is not None:
             cluster.close()
         raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {exc}; check the address "
                          "(tcp://HOST:8786) and that the scheduler is running") from None
 
+    finished = as_completed(loop=client.loop)  # this client's loop: no need to make it the process's default
+
     def submit(chunk: list[RunnerTask]) -> Any:
         with_previous = [replace(t, previous_ics=_read_previous(out_dir / t.athlete_id / "plan.ics")) for t in chunk]
-        return client.submit(run_chunk, with_previous, options, None, pure=False)
+        future = client.submit(run_chunk, with_previous, options, None, pure=False)
+        finished.add(future)
+        return future
 
     def wait_first(pending: set) -> tuple[set, set]:
-        result = dask_wait(list(pending), return_when="FIRST_COMPLETED")
-        return set(result.done), set(result.not_done)
+        done = {next(finished)}
+        return done, pending - done
 
     try:
         for outcome in _windowed(submit, wait_first, _chunks(tasks, workers), workers * CHUNKS_PER_WORKER):

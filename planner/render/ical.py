@@ -307,21 +307,22 @@ def fold_line(line: bytes) -> bytes:
     if len(line) <= FOLD_LIMIT:
         return line
     pieces: list[bytes] = []
-    current = bytearray()
-    i = 0
-    while i < len(line):
-        byte = line[i]
-        if byte == 0x5C and i + 1 < len(line):  # backslash: the escape and its character stay together
-            size = 1 + _utf8_size(line[i + 1])
-        else:
-            size = _utf8_size(byte)
-        if len(current) + size > FOLD_LIMIT:
-            pieces.append(bytes(current))
-            current = bytearray(b" ")  # the continuation's leading space counts towards its 75 octets
-        current += line[i:i + size]
-        i += size
-    pieces.append(bytes(current))
-    return b"\r\n".join(pieces)
+    start, room = 0, FOLD_LIMIT
+    while len(line) - start > room:
+        cut = start + room
+        while 0x80 <= line[cut] <= 0xBF:  # inside a UTF-8 character: cut before it
+            cut -= 1
+        slashes = 0
+        while cut - 1 - slashes >= start and line[cut - 1 - slashes] == 0x5C:
+            slashes += 1
+        if slashes % 2:  # an escape's backslash would end the piece: keep it with its character
+            cut -= 1
+            while 0x80 <= line[cut] <= 0xBF:
+                cut -= 1
+        pieces.append(line[start:cut])
+        start, room = cut, FOLD_LIMIT - 1  # a continuation's leading space counts towards its 75 octets
+    pieces.append(line[start:])
+    return b"\r\n ".join(pieces)
 
 
 def _utf8_size(lead: int) -> int:
@@ -335,7 +336,8 @@ def _utf8_size(lead: int) -> int:
 
 
 def _serialize(component: icalendar.cal.Component) -> list[bytes]:
-    return _unfold(component.to_ical())
+    """The component's content lines, unfolded: icalendar's own folding is skipped (we fold ourselves, safely)."""
+    return [str(line).encode("utf-8") for line in component.content_lines() if line]
 
 
 def _content_key(lines: list[bytes]) -> bytes:
