@@ -31,7 +31,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
@@ -340,12 +340,23 @@ def _key_path(key: str) -> tuple[str | int, ...] | None:
 
 
 def _unwrap(tp: Any) -> Any:
-    """``X | None`` -> X."""
+    """``Annotated[X, ...]`` -> X and ``X | None`` -> X, repeatedly."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType) and len([a for a in get_args(tp) if a is not type(None)]) == 1:
+            tp = next(a for a in get_args(tp) if a is not type(None))
+        else:
+            return tp
+
+
+def _members(tp: Any) -> list[Any]:
+    """The alternatives a key allows: each member of a union (unwrapped), or the one type."""
+    tp = _unwrap(tp)
     if get_origin(tp) in (Union, types.UnionType):
-        args = [a for a in get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return _unwrap(args[0])
-    return tp
+        return [_unwrap(a) for a in get_args(tp) if a is not type(None)]
+    return [tp]
 
 
 def _is_model(tp: Any) -> bool:
@@ -359,45 +370,60 @@ def _model_field(model: type[BaseModel], key: str) -> Any:
     return None
 
 
+def _descend(tp: Any, part: str | int) -> Any:
+    """The type one key (or list index) below ``tp``; None when ``tp`` has no such key."""
+    for member in _members(tp):
+        if isinstance(part, int):
+            if get_origin(member) is list:
+                return get_args(member)[0]
+        elif _is_model(member):
+            sub = _model_field(member, part)
+            if sub is not None:
+                return sub
+        elif get_origin(member) is dict:  # a map of days: max_minutes.sun
+            return get_args(member)[1]
+    return None
+
+
 def leaf_type(parts: Sequence[str | int]) -> Any:
     """The type profile format 1 gives the key at ``parts`` (from the pydantic models); None if there is no such key."""
     tp: Any = Profile
     for part in parts:
-        tp = _unwrap(tp)
-        if isinstance(part, int):
-            if get_origin(tp) is not list:
-                return None
-            tp = get_args(tp)[0]
-        elif _is_model(tp):
-            tp = _model_field(tp, part)
-            if tp is None:
-                return None
-        elif get_origin(tp) is dict:
-            tp = get_args(tp)[1]
-        else:
+        tp = _descend(tp, part)
+        if tp is None:
             return None
     return _unwrap(tp)
 
 
+def _scalar_kinds(tp: Any) -> list[Any]:
+    """The single values a key accepts: its scalar members, and the value type of a map of days."""
+    kinds = []
+    for member in _members(tp):
+        if get_origin(member) is dict:
+            kinds += _members(get_args(member)[1])
+        elif get_origin(member) is not list and not _is_model(member):
+            kinds.append(member)
+    return kinds
+
+
+def _is_day_map(tp: Any) -> bool:
+    return any(get_origin(m) is dict for m in _members(tp))
+
+
 def _unknown_keys(data: Any, tp: Any, prefix: str = "") -> list[str]:
     """Key paths in ``data`` that profile format 1 does not have (maps of days are left to the profile's checks)."""
-    tp = _unwrap(tp)
     out: list[str] = []
-    if _is_model(tp) and isinstance(data, dict):
-        for key, value in data.items():
-            sub = _model_field(tp, str(key))
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if sub is None:
-                out.append(path)
-            else:
-                out += _unknown_keys(value, sub, path)
-    elif get_origin(tp) is list and isinstance(data, list):
-        for i, item in enumerate(data):
-            out += _unknown_keys(item, get_args(tp)[0], f"{prefix}[{i}]")
-    elif get_origin(tp) is Union and isinstance(data, dict):
-        models = [a for a in get_args(tp) if _is_model(a)]
-        if len(models) == 1:
-            out += _unknown_keys(data, models[0], prefix)
+    for member in _members(tp):
+        if _is_model(member) and isinstance(data, dict):
+            for key, value in data.items():
+                sub = _model_field(member, str(key))
+                path = f"{prefix}.{key}" if prefix else str(key)
+                out += [path] if sub is None else _unknown_keys(value, sub, path)
+            return out
+        if get_origin(member) is list and isinstance(data, list):
+            for i, item in enumerate(data):
+                out += _unknown_keys(item, get_args(member)[0], f"{prefix}[{i}]")
+            return out
     return out
 
 
@@ -405,13 +431,15 @@ def _normalise_day_maps(data: dict[str, Any], model: type[BaseModel]) -> dict[st
     """A single value for a map of days (``max_minutes: 75``) as ``{default: 75}``, so it merges with a defaults map."""
     out = dict(data)
     for key, value in data.items():
-        tp = _unwrap(_model_field(model, key)) if isinstance(key, str) else None
+        tp = _model_field(model, key) if isinstance(key, str) else None
         if tp is None:
             continue
-        if get_origin(tp) is dict and isinstance(value, (int, float, str)):
+        if _is_day_map(tp) and isinstance(value, (int, float, str)) and not isinstance(value, bool):
             out[key] = {"default": value}
-        elif _is_model(tp) and isinstance(value, dict):
-            out[key] = _normalise_day_maps(value, tp)
+        elif isinstance(value, dict):
+            models = [m for m in _members(tp) if _is_model(m)]
+            if models:
+                out[key] = _normalise_day_maps(value, models[0])
     return out
 
 
@@ -486,43 +514,43 @@ def cell_value(column: Column, raw: Any) -> Any:
     return _text_value(raw.strip(), column.type)
 
 
+def _textual(kinds: list[Any]) -> bool:
+    return bool(kinds) and all(k is str or get_origin(k) is Literal for k in kinds)
+
+
 def _text_value(text: str, tp: Any) -> Any:
-    tp = _unwrap(tp)
-    origin = get_origin(tp)
-    if tp is None or tp is str or origin is Literal:
+    if tp is None:  # a key format 1 does not have: the profile's checks name it
         return text
+    members = _members(tp)
+    kinds = _scalar_kinds(tp)
+    if _textual(members):
+        return text  # names, race names, durations: never read as numbers or YAML
     if text[:1] in "[{":
         try:
             return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - the profile loader, a SafeLoader subclass
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or str(exc)
             raise ValueError(f"{text!r} is not a valid YAML list or map ({problem})") from None
-    if origin is list:
-        item = _unwrap(get_args(tp)[0])
+    lists = [m for m in members if get_origin(m) is list]
+    if lists:
+        item = get_args(lists[0])[0]
         # weekdays may be separated by commas too; free text (health.conditions) only by ';'
-        pieces = re.split(r"[;,]" if get_origin(item) is Literal else ";", text)
+        pieces = re.split(r"[;,]" if _textual(_members(item)) and str not in _members(item) else ";", text)
         return [_text_value(p.strip(), item) for p in pieces if p.strip()]
-    if origin is dict:
-        return _text_value(text, get_args(tp)[1])
-    if tp is int:
-        return int(text) if _INTEGER.match(text) else text
-    if tp is float:
-        return float(text) if _NUMBER.match(text) else text
-    if origin in (Union, types.UnionType):
-        args = get_args(tp)
-        if any(_is_model(a) for a in args) and ".." in text:  # schedule.unavailable: a date range
-            start, _, end = text.partition("..")
-            return {"from": start.strip(), "to": end.strip()}
-        if float in args and _NUMBER.match(text):
-            return float(text)
+    if int in kinds and _INTEGER.match(text):
+        return int(text)
+    if (float in kinds or int in kinds) and _NUMBER.match(text):
+        return float(text)
+    ranges = [m for m in members if _is_model(m) and _model_field(m, "from") is not None]
+    if ranges and ".." in text:  # schedule.unavailable: 2027-02-10..2027-02-14
+        start, _, end = text.partition("..")
+        return {"from": start.strip(), "to": end.strip()}
     return text
 
 
 def _typed_cell(column: Column, raw: Any) -> Any:
     """An XLSX cell holding a number, a date, a time or a boolean."""
-    tp = _unwrap(column.type)
-    if get_origin(tp) is dict:
-        tp = _unwrap(get_args(tp)[1])
+    kinds = _scalar_kinds(column.type) if column.type is not None else []
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, dt.datetime):  # also pandas.Timestamp
@@ -536,10 +564,10 @@ def _typed_cell(column: Column, raw: Any) -> Any:
     if isinstance(raw, dt.timedelta):
         seconds = int(raw.total_seconds())
         return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-    if isinstance(raw, float) and raw.is_integer() and tp is not float:
+    if isinstance(raw, float) and raw.is_integer() and float not in kinds:
         raw = int(raw)  # Excel keeps every number as a float: 4.0 runs a week is 4
     if isinstance(raw, (int, float)):
-        return str(raw) if tp is str or get_origin(tp) is Literal or get_origin(tp) is list else raw
+        return str(raw) if _textual(kinds) or not kinds else raw
     return _text_value(str(raw).strip(), column.type)
 
 

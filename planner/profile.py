@@ -17,7 +17,9 @@ from typing import Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ProfileError
 
@@ -60,6 +62,25 @@ def slugify(name: str) -> str:
     return slug
 
 
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # YAML's yes/true is not a number
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+def _date_only(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # not a Unix timestamp
+        raise ValueError(f"{value} is not a date: write it as YYYY-MM-DD")
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
+    return value
+
+
+Num = Annotated[float, BeforeValidator(_no_bool)]
+Int = Annotated[int, BeforeValidator(_no_bool)]
+Day = Annotated[dt.date, BeforeValidator(_date_only)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -74,10 +95,10 @@ def _check_duration(value: Any) -> str:
 
 
 class RecentRace(_Model):
-    distance: Union[Literal["5k", "10k", "half", "marathon"], float] = Field(
+    distance: Union[Literal["5k", "10k", "half", "marathon"], Num] = Field(
         description="5k | 10k | half | marathon | a number in the profile's units")
     time: str = Field(description='finish time, "MM:SS" or "H:MM:SS"')
-    date: dt.date | None = None
+    date: Day | None = None
 
     _time = field_validator("time", mode="before")(_check_duration)
 
@@ -90,19 +111,19 @@ class RecentRace(_Model):
 
 
 class Current(_Model):
-    weekly_distance: float = Field(gt=0, le=400, description="average weekly distance of the last 4 weeks")
-    long_run: float = Field(gt=0, le=200, description="longest run of the last 4 weeks")
-    runs_per_week: int | None = Field(default=None, ge=1, le=7)
+    weekly_distance: Num = Field(gt=0, le=400, description="average weekly distance of the last 4 weeks")
+    long_run: Num = Field(gt=0, le=200, description="longest run of the last 4 weeks")
+    runs_per_week: Int | None = Field(default=None, ge=1, le=7)
     recent_race: RecentRace | None = None
 
 
 class Goal(_Model):
-    race: Union[Literal["5k", "10k", "half", "marathon", "50k"], float, None] = Field(
+    race: Union[Literal["5k", "10k", "half", "marathon", "50k"], Num, None] = Field(
         default=None, description="5k | 10k | half | marathon | 50k | a number in the profile's units")
-    race_date: dt.date | None = None
+    race_date: Day | None = None
     race_name: str | None = Field(default=None, max_length=200)
     target_time: str | None = None
-    weekly_distance: float | None = Field(default=None, gt=0, le=400,
+    weekly_distance: Num | None = Field(default=None, gt=0, le=400,
                                           description="a fitness goal with no race: build to this volume, then hold it")
 
     _target = field_validator("target_time", mode="before")(
@@ -127,8 +148,8 @@ class Goal(_Model):
 
 
 class DateRange(_Model):
-    from_: dt.date = Field(alias="from")
-    to: dt.date
+    from_: Day = Field(alias="from")
+    to: Day
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -174,9 +195,12 @@ class Schedule(_Model):
     long_run_day: Weekday | None = None
     rest_days: list[Weekday] = Field(default_factory=list)
     strength_days: list[Weekday] | None = None
-    max_minutes: dict[str, int] = Field(default_factory=dict, description="time budget per day, e.g. {default: 75, sun: 180}")
-    start_time: dict[str, str] = Field(default_factory=lambda: {"default": "07:00"})
-    unavailable: list[Union[dt.date, DateRange]] = Field(default_factory=list)
+    max_minutes: Union[dict[str, int], int] = Field(
+        default_factory=dict, description="time budget per day in minutes: a number, or a map like {default: 75, sun: 180}")
+    start_time: Union[dict[str, str], str] = Field(
+        default_factory=lambda: {"default": "07:00"},
+        description='local start time "HH:MM", or a map like {default: "07:00", sat: "08:30"}')
+    unavailable: list[Union[Day, DateRange]] = Field(default_factory=list)
 
     @field_validator("max_minutes", mode="before")
     @classmethod
@@ -234,21 +258,21 @@ class Schedule(_Model):
 class Rules(_Model):
     """Safety rules. Each may be tightened by the profile, never loosened past its bound."""
 
-    progression_cap: float = Field(default=0.10, gt=0, le=0.10)
-    min_rest_days: int = Field(default=1, ge=1, le=3)
-    cutback_every: int = Field(default=4, ge=3, le=5)
-    cutback_ratio: float = Field(default=0.80, ge=0.6, le=0.9)
-    strength_per_week: int = Field(default=2, ge=0, le=3)
-    warmup_minutes: int = Field(default=10, ge=5, le=30)
-    cooldown_minutes: int = Field(default=10, ge=5, le=30)
-    long_run_max_share: float | None = Field(default=None, gt=0.2, le=0.50)
-    easy_share_min: float = Field(default=0.80, ge=0.70, le=1.0)
+    progression_cap: Num = Field(default=0.10, gt=0, le=0.10)
+    min_rest_days: Int = Field(default=1, ge=1, le=3)
+    cutback_every: Int = Field(default=4, ge=3, le=5)
+    cutback_ratio: Num = Field(default=0.80, ge=0.6, le=0.9)
+    strength_per_week: Int = Field(default=2, ge=0, le=3)
+    warmup_minutes: Int = Field(default=10, ge=5, le=30)
+    cooldown_minutes: Int = Field(default=10, ge=5, le=30)
+    long_run_max_share: Num | None = Field(default=None, gt=0.2, le=0.50)
+    easy_share_min: Num = Field(default=0.80, ge=0.70, le=1.0)
 
 
 class Shoe(_Model):
     name: str = Field(min_length=1, max_length=100)
-    distance: float = Field(default=0, ge=0, le=5000, description="already run in them, in the profile's units")
-    replace_at: float | None = Field(default=None, gt=0, le=5000,
+    distance: Num = Field(default=0, ge=0, le=5000, description="already run in them, in the profile's units")
+    replace_at: Num | None = Field(default=None, gt=0, le=5000,
                                      description="default 700 km (road/track), 600 km (trail), in the profile's units")
     surface: Literal["road", "trail", "track"] = "road"
     racing: bool = Field(default=False, description="a racing pair: used for quality sessions and the race")
@@ -256,8 +280,8 @@ class Shoe(_Model):
 
 class Pain(_Model):
     area: str = Field(min_length=1, max_length=60)
-    severity: int = Field(ge=0, le=10)
-    since: dt.date | None = None
+    severity: Int = Field(ge=0, le=10)
+    since: Day | None = None
 
 
 class Health(_Model):
@@ -275,8 +299,8 @@ class Profile(_Model):
     units: Literal["km", "mi"] = "km"
     current: Current
     goal: Goal
-    start_date: dt.date | None = None
-    weeks: int | None = Field(default=None, ge=2, le=104, description="fitness goals only")
+    start_date: Day | None = None
+    weeks: Int | None = Field(default=None, ge=2, le=104, description="fitness goals only")
     schedule: Schedule = Field(default_factory=Schedule)
     rules: Rules = Field(default_factory=Rules)
     shoes: list[Shoe] = Field(default_factory=list)
@@ -299,27 +323,29 @@ class Profile(_Model):
                 raise ZoneInfoNotFoundError(v)
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            near = sorted(z for z in available_timezones() if v and v.split("/")[-1].lower() in z.lower())[:3]
+            near = sorted(z for z in available_timezones()
+                          if v and "/" in z and z != v and v.split("/")[-1].lower() in z.lower())[:3]
             hint = f" (did you mean {', '.join(near)}?)" if near else " (an IANA name such as Europe/Berlin)"
             raise ValueError(f"{v!r} is not a known time zone{hint}") from None
         return v
 
-    @model_validator(mode="after")
-    def _dates(self) -> "Profile":
+    def cross_field_problems(self) -> list[tuple[str, str]]:
+        """(key path, message) for what single fields cannot say: dates against each other, `weeks` with a race."""
         g = self.goal
+        out: list[tuple[str, str]] = []
         if g.race is not None and self.weeks is not None:
-            raise ValueError("`weeks` is for fitness goals only: a race plan ends on `goal.race_date`")
+            out.append(("weeks", "is for fitness goals only: a race plan ends on goal.race_date"))
         if g.race is not None and self.start_date and g.race_date <= self.start_date:
-            raise ValueError(f"goal.race_date ({g.race_date}) must be after start_date ({self.start_date})")
+            out.append(("goal.race_date", f"{g.race_date} must be after start_date ({self.start_date})"))
         if g.race is not None and self.start_date and (g.race_date - self.start_date).days > 7 * 104:
-            raise ValueError("goal.race_date is more than two years after start_date: plan in pieces")
+            out.append(("goal.race_date", "is more than two years after start_date: plan in pieces"))
         if self.start_date and self.current.recent_race and self.current.recent_race.date \
                 and self.current.recent_race.date > self.start_date:
-            raise ValueError("current.recent_race.date is after start_date: a recent race must be in the past")
-        if self.current.long_run > self.current.weekly_distance * 1.0001 and self.current.runs_per_week != 1:
-            # a single long run a week may equal the weekly distance; more cannot happen
-            pass
-        return self
+            out.append(("current.recent_race.date", "is after start_date: a recent race must be in the past"))
+        if self.current.long_run > self.current.weekly_distance:
+            out.append(("current.long_run", f"{self.current.long_run:g} is longer than current.weekly_distance "
+                                            f"({self.current.weekly_distance:g}): the long run is part of the week"))
+        return out
 
     # --- views in kilometres -------------------------------------------------------------------
     @property
@@ -393,6 +419,19 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
 
 _YamlLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(f"the key {key!r} appears twice")
+        out[key] = value
+    return out
+
+
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
 
 
@@ -413,13 +452,16 @@ def read_profile_data(path: str | Path) -> dict[str, Any]:
         raise ProfileError(f"{path}: is not UTF-8 text", source=str(path)) from None
     except OSError as exc:
         raise ProfileError(f"{path}: cannot be read ({exc.strerror})", source=str(path)) from None
+    if not text.strip():
+        raise ProfileError(f"{path}: the file is empty: a profile needs at least name, current and goal",
+                           source=str(path))
     try:
         if fmt == "yaml":
             data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
         elif fmt == "toml":
             data = tomllib.loads(text)
         else:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -427,6 +469,8 @@ def read_profile_data(path: str | Path) -> dict[str, Any]:
         raise ProfileError(f"{path}: not valid YAML{where}: {problem}", source=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{path}: not valid TOML: {exc}", source=str(path)) from None
+    except _DuplicateKey as exc:
+        raise ProfileError(f"{path}: not valid JSON: {exc}", source=str(path)) from None
     except json.JSONDecodeError as exc:
         raise ProfileError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}",
                            source=str(path)) from None
@@ -459,6 +503,10 @@ def _message(err: dict) -> str:
         return "is required"
     if kind == "value_error":
         return msg.removeprefix("Value error, ")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return "must be a mapping of keys (indented under it in YAML, a table in TOML, an object in JSON)"
+    if kind == "list_type":
+        return "must be a list, e.g. [mon, wed, sat]"
     if kind == "literal_error":
         return msg.replace("Input should be", "must be")
     return msg.replace("Input should be", "must be")
@@ -484,11 +532,15 @@ def format_validation_error(exc: ValidationError, source: str) -> list[str]:
 def profile_from_data(data: dict[str, Any], source: str = "<profile>") -> Profile:
     """Validate plain data as a profile. Raises ProfileError with one line per problem."""
     try:
-        return Profile.model_validate(data)
+        profile = Profile.model_validate(data)
     except ValidationError as exc:
         problems = format_validation_error(exc, source)
-        raise ProfileError(f"{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the profile",
-                           problems=problems, source=source) from None
+    else:
+        problems = [f"{source}: {loc}: {msg}" for loc, msg in profile.cross_field_problems()]
+        if not problems:
+            return profile
+    raise ProfileError(f"{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the profile",
+                       problems=problems, source=source)
 
 
 def load_profile(path: str | Path) -> Profile:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import re
 
 import pytest
@@ -140,11 +141,14 @@ def test_example_plan_has_recovery_weeks_every_cutback_every_weeks(example_path,
     body = [w for w in plan.weeks if w.phase not in ("taper", "race")]
     recovery = [w for w in body if w.recovery]
     assert len(recovery) >= len(body) // every - 1 >= 1
-    # no recovery week outside the body, and each one lighter than the week before it
     assert all(not w.recovery for w in plan.weeks if w.phase in ("taper", "race"))
+    # a recovery week is lighter than the last normal week before it (rule 1's reference week)
+    off = profile.schedule.unavailable_dates()
     for w in recovery:
-        before = plan.weeks[w.number - 2]
-        assert w.distance_km < before.distance_km
+        normal = [v for v in plan.weeks[:w.number - 1] if not v.recovery and len(plan.days_of(v)) == 7
+                  and not any(d.date in off for d in plan.days_of(v))]
+        if normal:
+            assert w.distance_km <= plan.rules["cutback_ratio"] * normal[-1].distance_km + 0.05
 
 
 def test_example_race_plan_ends_with_the_race_on_race_day(example_path, example_plan):
@@ -344,55 +348,132 @@ def test_generated_at_only_changes_the_stamp(example_plan):
 
 # --- goals that cannot be reached safely ---------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def unreachable():
+# A marathon 12 weeks out from 20 km a week: unreachable, but close enough that the suggestions solve quickly.
+NEAR_MISS = {
+    "name": "Near Miss",
+    "current": {"weekly_distance": 20, "long_run": 10},
+    "goal": {"race": "marathon", "race_date": "2027-02-28"},
+    "start_date": "2026-12-07",
+}
+RACE_KEYS = {5.0: "5k", 10.0: "10k", 21.0975: "half", 42.195: "marathon", 50.0: "50k"}
+
+
+def refusal(data: dict) -> InfeasibleGoal:
     with pytest.raises(InfeasibleGoal) as info:
-        build(UNREACHABLE)
+        build(data)
     return info.value
+
+
+@pytest.fixture(scope="module")
+def unreachable() -> InfeasibleGoal:
+    return refusal(UNREACHABLE)
+
+
+@pytest.fixture(scope="module")
+def near_miss() -> InfeasibleGoal:
+    return refusal(NEAR_MISS)
 
 
 def _names_a_rule(text: str) -> bool:
     return bool(re.search(r"\brule \d+\b", text)) or any(name.lower() in text.lower() for name in RULES.values())
 
 
-def test_unreachable_goal_names_the_blocking_rule_and_a_suggestion(unreachable):
-    assert unreachable.exit_code == 3
-    assert unreachable.rule
-    assert _names_a_rule(unreachable.message)
-    assert "2027-01-10" in unreachable.message
-    assert unreachable.suggestion
-    assert unreachable.lines()[-1] == unreachable.suggestion
+def suggested_date(exc: InfeasibleGoal, after: str) -> dt.date:
+    dates = [dt.date.fromisoformat(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", exc.suggestion or "")]
+    later = [d for d in dates if d > dt.date.fromisoformat(after)]
+    assert later, f"no later race date in {exc.suggestion!r}"
+    return later[0]
 
 
-def test_the_suggested_race_date_is_the_earliest_that_works(unreachable):
-    dates = [dt.date.fromisoformat(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", unreachable.suggestion)]
-    later = [d for d in dates if d > dt.date(2027, 1, 10)]
-    assert later, unreachable.suggestion
-    suggested = later[0]
-    assert suggested.weekday() == dt.date(2027, 1, 10).weekday()
-    data = with_changes(UNREACHABLE, goal={"race": "marathon", "race_date": suggested.isoformat()})
-    profile = profile_from_data(data)
+def suggested_race_km(exc: InfeasibleGoal) -> float:
+    m = re.search(r"ready for an? (5K|10K|half marathon|marathon|50K)\b", exc.suggestion or "", re.I)
+    assert m, f"no shorter race in {exc.suggestion!r}"
+    return RACE_NAMES_KM[m.group(1).lower()]
+
+
+@pytest.mark.parametrize("which", ["unreachable", "near_miss"])
+def test_unreachable_goal_names_the_blocking_rule_and_a_suggestion(which, request):
+    exc = request.getfixturevalue(which)
+    data = UNREACHABLE if which == "unreachable" else NEAR_MISS
+    assert exc.exit_code == 3
+    assert exc.rule
+    assert _names_a_rule(exc.message)
+    assert data["goal"]["race_date"] in exc.message
+    assert exc.suggestion and exc.lines()[-1] == exc.suggestion
+    assert "earliest race date" in exc.suggestion or "ready for" in exc.suggestion
+    suggested_date(exc, data["goal"]["race_date"])
+    assert suggested_race_km(exc) < 42.195
+
+
+def test_the_suggested_race_date_is_the_earliest_that_works(near_miss):
+    suggested = suggested_date(near_miss, "2027-02-28")
+    assert suggested.weekday() == dt.date(2027, 2, 28).weekday()
+    profile = profile_from_data(with_changes(NEAR_MISS, goal={"race": "marathon",
+                                                              "race_date": suggested.isoformat()}))
     plan = build_plan(profile, generated_at=GENERATED_AT)
     assert check_plan(plan, profile) == [] and plan.end_date == suggested
     week_before = (suggested - dt.timedelta(weeks=1)).isoformat()
-    with pytest.raises(InfeasibleGoal):
-        build(with_changes(UNREACHABLE, goal={"race": "marathon", "race_date": week_before}))
+    refusal(with_changes(NEAR_MISS, goal={"race": "marathon", "race_date": week_before}))
 
 
-def test_the_suggested_shorter_race_is_reachable_by_the_date(unreachable):
-    m = re.search(r"ready for an? (5K|10K|half marathon|marathon|50K)\b", unreachable.suggestion, re.I)
-    assert m, unreachable.suggestion
-    km = RACE_NAMES_KM[m.group(1).lower()]
-    race = {5.0: "5k", 10.0: "10k", 21.0975: "half", 42.195: "marathon", 50.0: "50k"}[km]
-    profile = profile_from_data(with_changes(UNREACHABLE, goal={"race": race, "race_date": "2027-01-10"}))
+def test_the_suggested_shorter_race_is_the_longest_reachable_by_the_date(near_miss):
+    km = suggested_race_km(near_miss)
+    profile = profile_from_data(with_changes(NEAR_MISS, goal={"race": RACE_KEYS[km], "race_date": "2027-02-28"}))
     plan = build_plan(profile, generated_at=GENERATED_AT)
     assert check_plan(plan, profile) == []
-    # and it is the longest standard race that is: the next one up is not
-    longer = [k for k in sorted(RACE_NAMES_KM.values()) if k > km]
-    if longer and longer[0] < 42.195:
-        bigger = {10.0: "10k", 21.0975: "half"}[longer[0]]
-        with pytest.raises(InfeasibleGoal):
-            build(with_changes(UNREACHABLE, goal={"race": bigger, "race_date": "2027-01-10"}))
+    longer = min(k for k in RACE_KEYS if k > km)
+    if longer < 42.195:  # the goal itself is the marathon, already refused
+        refusal(with_changes(NEAR_MISS, goal={"race": RACE_KEYS[longer], "race_date": "2027-02-28"}))
+
+
+@pytest.mark.skipif(not os.environ.get("PLANNER_SLOW_TESTS"),
+                    reason="about 100 s of solving; set PLANNER_SLOW_TESTS=1 to run")
+@pytest.mark.xfail(strict=True, reason="BUG: the plan at the engine's own suggested date for the profile-format "
+                   "example (marathon on 2027-05-30 from 10 km a week) fails every staged solve in "
+                   "planner/solver/model.py solve() and falls back to the whole model, which runs to "
+                   "MAX_DETERMINISTIC_TIME (about 100 s here) and returns a plan that is not optimal")
+def test_the_plan_at_the_suggested_date_of_the_profile_format_example_is_optimal(unreachable):
+    suggested = suggested_date(unreachable, "2027-01-10")
+    plan = build(with_changes(UNREACHABLE, goal={"race": "marathon", "race_date": suggested.isoformat()}))
+    assert plan.end_date == suggested
+    assert plan.extras["optimal"] is True
+
+
+def test_the_profile_format_example_suggests_a_short_race_that_works(unreachable):
+    km = suggested_race_km(unreachable)
+    assert km <= 10.0
+    profile = profile_from_data(with_changes(UNREACHABLE, goal={"race": RACE_KEYS[km], "race_date": "2027-01-10"}))
+    assert check_plan(build_plan(profile, generated_at=GENERATED_AT), profile) == []
+
+
+BUG_SHORT_LONG_RUN = ("BUG: a runner whose longest run is under the shortest session the engine writes (warm-up + "
+                      "10 min + cool-down at the planning pace, 3.9 km at 7:45 /km) gets a 'certified' plan with no "
+                      "run at all: rule 3 caps week 1 at 1.1 x long_run, so week 1 is empty, and rules 1 and 3 then "
+                      "pin every later week to 0 km (planner/solver/frame.py MIN_MAIN_EASY / min_easy_dk vs "
+                      "long_bound; engine.build_plan should refuse or plan shorter sessions)")
+
+
+@pytest.mark.xfail(strict=True, reason=BUG_SHORT_LONG_RUN)
+@pytest.mark.parametrize("current", [{"weekly_distance": 5, "long_run": 3},
+                                     {"weekly_distance": 30, "long_run": 3,
+                                      "recent_race": {"distance": "5k", "time": "20:00"}}])
+def test_a_plan_is_never_empty_for_a_runner_with_a_short_long_run(current):
+    data = {"name": "Short Runs", "current": current, "goal": {"weekly_distance": current["weekly_distance"] * 1.5},
+            "weeks": 12, "start_date": "2026-12-07"}
+    try:
+        plan = build(data)
+    except InfeasibleGoal as exc:  # refusing, with the real reason, is acceptable too
+        assert "long" in exc.message.lower() and exc.suggestion
+        return
+    assert sum(w.distance_km for w in plan.weeks) > 0
+
+
+@pytest.mark.xfail(strict=True, reason=BUG_SHORT_LONG_RUN + "; for a race the refusal blames the progression cap "
+                   "and suggests more run days or time budgets, which cannot help, and finds no race date at all")
+def test_a_short_long_run_refusal_names_the_real_blocker():
+    exc = refusal({"name": "Short Runs", "current": {"weekly_distance": 5, "long_run": 3},
+                   "goal": {"race": "10k", "race_date": "2026-12-27"}, "start_date": "2026-12-07"})
+    assert "earliest race date" in exc.suggestion or "long_run" in exc.suggestion
 
 
 def test_a_race_too_long_for_the_race_day_time_budget_is_explained():
