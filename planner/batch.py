@@ -637,6 +637,7 @@ class RunnerOutcome:
     summary: PlanSummary | None = None
     feed_url: str | None = None
     changed: tuple[str, ...] = ()   # files of the runner's folder whose bytes changed (and were written)
+    files_total: int = 0            # files the runner has (changed or not)
     solve_s: float = 0.0            # build_plan: solving, composing, the independent checker
     render_s: float = 0.0           # plan.json/.csv/.html/.ics in memory
     write_s: float = 0.0
@@ -659,12 +660,11 @@ def plan_runner(task: RunnerTask, options: BatchOptions, out_dir: Path | None) -
     try:
         plan = build_plan(task.profile, options.generated_at, source=task.source)
         t1 = time.perf_counter()
-        files = _render(plan, task, options, out_dir)
+        files: dict[str, bytes] | None = _render(plan, task, options, out_dir)
         t2 = time.perf_counter()
-        changed: tuple[str, ...] = ()
+        total, changed = len(files), ()
         if out_dir is not None:
-            changed = write_runner_files(out_dir, task.athlete_id, files)
-            files = None
+            changed, files = write_runner_files(out_dir, task.athlete_id, files), None
         t3 = time.perf_counter()
     except PlannerError as exc:
         return _failed(task.index, task.source, task.athlete_id, name, exc, time.perf_counter() - t0)
@@ -675,7 +675,7 @@ def plan_runner(task: RunnerTask, options: BatchOptions, out_dir: Path | None) -
                                     "for details and report it.",), exit_code=1, solve_s=time.perf_counter() - t0)
     return RunnerOutcome(task.index, task.source, task.athlete_id, name, "planned",
                          summary=summarize(plan, task.profile), feed_url=task.feed_url, changed=changed,
-                         solve_s=t1 - t0, render_s=t2 - t1, write_s=t3 - t2, files=files)
+                         files_total=total, solve_s=t1 - t0, render_s=t2 - t1, write_s=t3 - t2, files=files)
 
 
 def _failed(index: int, source: str, athlete_id: str | None, name: str | None, exc: PlannerError,
@@ -744,8 +744,10 @@ def write_runner_files(out_dir: Path, athlete_id: str, files: dict[str, bytes]) 
 
 @contextlib.contextmanager
 def _interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) until the block is done, then raise KeyboardInterrupt. Main thread only."""
-    if threading.current_thread() is not threading.main_thread():
+    """Hold Ctrl-C (SIGINT) until the block is done, then raise KeyboardInterrupt. Main thread only; nothing to do
+    where SIGINT is ignored (pool workers: Ctrl-C is their parent's to handle)."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         yield
         return
     received: list[int] = []
@@ -826,43 +828,56 @@ def _run_pool(tasks: Sequence[RunnerTask], options: BatchOptions, out_dir: Path,
     pool.shutdown(wait=True)
 
 
-def _run_dask(tasks: Sequence[RunnerTask], options: BatchOptions, out_dir: Path, scheduler: str,
-              workers: int) -> Iterator[RunnerOutcome]:
-    """Plan on a Dask cluster (``scheduler`` "local" starts a LocalCluster); files are written here, not there."""
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise BatchError("--scheduler and --dask need Dask: pip install 'planner[dask]'") from None
-    cluster = None
-    try:
-        if scheduler == "local":
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster if cluster is not None else scheduler, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        if cluster is not None:
-            cluster.close()
-        raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {exc}; check the address "
-                         "(tcp://HOST:8786) and that the scheduler is running") from None
+class _DaskRun:
+    """Planning on a Dask cluster (``scheduler`` "local" starts a LocalCluster of ``workers`` processes); remote
+    workers render, and the files are written here, as a local worker would have written them."""
 
-    finished = as_completed(loop=client.loop)  # this client's loop: no need to make it the process's default
+    def __init__(self, tasks: Sequence[RunnerTask], options: BatchOptions, out_dir: Path, scheduler: str,
+                 workers: int):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise BatchError("--scheduler and --dask need Dask: pip install 'planner[dask]'") from None
+        self.tasks, self.options, self.out_dir = tasks, options, out_dir
+        self.cluster = None
+        try:
+            if scheduler == "local":
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None)
+            self.client = Client(self.cluster if self.cluster is not None else scheduler, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            if self.cluster is not None:
+                self.cluster.close()
+            raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {exc}; check the address "
+                             "(tcp://HOST:8786) and that the scheduler is running") from None
+        # an existing cluster decides how many runners it plans at once: size the chunks and the window for it
+        self.workers = workers if self.cluster is not None else max(1, sum(self.client.nthreads().values()))
 
-    def submit(chunk: list[RunnerTask]) -> Any:
-        with_previous = [replace(t, previous_ics=_read_previous(out_dir / t.athlete_id / "plan.ics")) for t in chunk]
-        future = client.submit(run_chunk, with_previous, options, None, pure=False)
-        finished.add(future)
-        return future
+    def __iter__(self) -> Iterator[RunnerOutcome]:
+        from distributed import as_completed
 
-    def wait_first(pending: set) -> tuple[set, set]:
-        done = {next(finished)}
-        return done, pending - done
+        finished = as_completed(loop=self.client.loop)  # this client's loop: it need not be the default client
 
-    try:
-        for outcome in _windowed(submit, wait_first, _chunks(tasks, workers), workers * CHUNKS_PER_WORKER):
-            yield _write_remote(outcome, out_dir)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        def submit(chunk: list[RunnerTask]) -> Any:
+            with_previous = [replace(t, previous_ics=_read_previous(self.out_dir / t.athlete_id / "plan.ics"))
+                             for t in chunk]
+            future = self.client.submit(run_chunk, with_previous, self.options, None, pure=False)
+            finished.add(future)
+            return future
+
+        def wait_first(pending: set) -> tuple[set, set]:
+            done = {next(finished)}
+            return done, pending - done
+
+        for outcome in _windowed(submit, wait_first, _chunks(self.tasks, self.workers),
+                                 self.workers * CHUNKS_PER_WORKER):
+            yield _write_remote(outcome, self.out_dir)
+
+    def close(self) -> None:
+        """Cancel what is left and disconnect (and stop the LocalCluster this run started)."""
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
 
 def _read_previous(path: Path) -> bytes | None:
@@ -894,6 +909,7 @@ class BatchResult:
     outcomes: tuple[RunnerOutcome, ...]
     group_files: tuple[Written, ...]
     stale: tuple[str, ...]   # folders of OUT holding plans of runners who are not in this roster (left alone)
+    kept: tuple[str, ...]    # runners not planned this time whose folder holds a plan from an earlier run
     executor: str            # "inline", "processes" or "dask"
     workers: int
     elapsed_s: float
@@ -913,7 +929,14 @@ class BatchResult:
 
     @property
     def files_changed(self) -> int:
+        """Files written because their bytes changed (runners' and the group files)."""
         return sum(len(o.changed) for o in self.outcomes) + sum(1 for w in self.group_files if w.changed)
+
+    @property
+    def files_unchanged(self) -> int:
+        """Files left alone because their bytes were already right."""
+        return sum(o.files_total - len(o.changed) for o in self.outcomes) + \
+            sum(1 for w in self.group_files if not w.changed)
 
     def seconds(self) -> dict[str, float]:
         """Time spent per stage, summed over runners (CPU-seconds of the workers, not wall time)."""
@@ -932,7 +955,8 @@ def run_batch(roster: Roster, out_dir: str | Path, *, workers: int | None = None
     Args:
         roster: from :func:`load_roster`.
         out_dir: the output folder (created when missing): ``<id>/plan.*`` per runner, feeds.json, the group files.
-        workers: processes on this machine (default: every core); with ``scheduler="local"``, Dask workers.
+        workers: processes on this machine (default: every core); with ``scheduler="local"``, Dask workers; an
+            existing Dask cluster (``scheduler`` an address) uses all of its own workers.
         generated_at: ISO 8601 generation time for every runner (default: now, taken once for the whole batch).
         base_url: where `planner serve` will be reachable: plans and the overview then link to each runner's feed.
         include_rest_days, alarms: as for `planner generate`.
@@ -976,21 +1000,23 @@ def run_batch(roster: Roster, out_dir: str | Path, *, workers: int | None = None
                                  lines=entry.problems, exit_code=ProfileError.exit_code))
     workers = max(1, min(workers, len(tasks)))
     if scheduler is not None:
-        executor, stream = "dask", _run_dask(tasks, options, out, scheduler, workers)
+        dask_run = _DaskRun(tasks, options, out, scheduler, workers)
+        executor, workers, stream = "dask", dask_run.workers, contextlib.closing(dask_run)
     elif workers == 1:
-        executor, stream = "inline", _run_inline(tasks, options, out)
+        executor, stream = "inline", contextlib.closing(_run_inline(tasks, options, out))
     else:
-        executor, stream = "processes", _run_pool(tasks, options, out, workers)
-    with contextlib.closing(stream):  # on Ctrl-C or an error here, the executor stops before this returns
-        for outcome in stream:
+        executor, stream = "processes", contextlib.closing(_run_pool(tasks, options, out, workers))
+    with stream as outcomes_stream:  # on Ctrl-C or an error here, the executor stops before this returns
+        for outcome in outcomes_stream:
             record(outcome)
 
     ordered = tuple(outcomes[i] for i in sorted(outcomes))
     group = write_group_files(out, ordered, roster=roster, generated_at=options.generated_at,
                               with_feeds=base_url is not None)
-    return BatchResult(out_dir=out, outcomes=ordered, group_files=tuple(group),
-                       stale=_stale_folders(out, roster), executor=executor, workers=workers,
-                       elapsed_s=time.perf_counter() - started)
+    kept = tuple(sorted(o.athlete_id for o in ordered
+                        if not o.planned and o.athlete_id and (out / o.athlete_id / "plan.json").is_file()))
+    return BatchResult(out_dir=out, outcomes=ordered, group_files=tuple(group), stale=_stale_folders(out, roster),
+                       kept=kept, executor=executor, workers=workers, elapsed_s=time.perf_counter() - started)
 
 
 def write_group_files(out_dir: Path, outcomes: Sequence[RunnerOutcome], *, roster: Roster, generated_at: str,

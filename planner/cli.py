@@ -139,6 +139,8 @@ def _register_subcommands() -> None:
     app.command("serve")(serve_command)
     from .cli_batch import batch_command
     app.command("batch")(batch_command)
+    from .cli_history import import_command
+    app.command("import")(import_command)
 
 
 _register_subcommands()

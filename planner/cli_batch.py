@@ -28,7 +28,8 @@ def batch_command(
         "--defaults", help="A profile file with what every runner shares (schedule, rules, time zone, a goal); "
                            "each runner's own values win.")] = None,
     workers: Annotated[Optional[int], typer.Option(
-        "--workers", "-w", min=1, help="Processes to plan with (default: every core). With --dask: Dask workers.")] = None,
+        "--workers", "-w", min=1, help="Processes to plan with (default: every core). With --dask: Dask workers; with "
+                        "--scheduler the cluster's own workers are used.")] = None,
     generated_at: Annotated[Optional[str], typer.Option(
         "--generated-at", help="Generation time, ISO 8601 (e.g. 2026-11-25T10:00:00Z), the same for every runner: "
                                "fixes 'today' and the timestamps, for byte-identical output. Default: now.")] = None,
@@ -109,9 +110,10 @@ class _RichReporter:
 
     def __call__(self, outcome: RunnerOutcome, done: int, total: int) -> None:
         if not outcome.planned:
-            self.console.print(f"not planned: {outcome.source}", markup=False, style="bold red")
+            from rich.text import Text
+            self.console.print(Text(f"not planned: {outcome.source}", style="bold red"))
             for line in outcome.lines:
-                self.console.print(f"  {line}", markup=False)
+                self.console.print(Text(f"  {line}"))
         self.progress.update(self.task, completed=done)
 
 
@@ -121,14 +123,14 @@ def _reporter(total: int) -> _PlainReporter | _RichReporter:
 
 def _print_summary(result: BatchResult) -> None:
     out = result.out_dir
-    unchanged = sum(4 - len(o.changed) for o in result.outcomes if o.planned) + \
-        sum(1 for w in result.group_files if not w.changed)
     typer.echo(f"Planned {result.planned} of {len(result.outcomes)} runners into {out} in {result.elapsed_s:.1f} s "
                f"({result.workers} worker{'s' if result.workers != 1 else ''}, {result.executor}): "
-               f"{result.files_changed} files written, {unchanged} unchanged.")
+               f"{result.files_changed} files written, {result.files_unchanged} unchanged.")
     if result.failed:
         typer.echo(f"{result.failed} runner{'s' if result.failed != 1 else ''} not planned: see "
                    f"{out / 'index.html'} and {out / 'summary.csv'}.")
+    if result.kept:
+        typer.echo(f"Earlier plans left in place for runners not planned this time: {', '.join(result.kept)}.")
     if result.stale:
         typer.echo(f"Left alone, not in this roster: {', '.join(result.stale)} (delete their folders to stop their "
                    "plans being served).")

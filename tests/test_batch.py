@@ -320,6 +320,13 @@ def test_second_run_changes_nothing_and_one_change_rewrites_only_that_runner(tmp
     assert {o.athlete_id for o in third.outcomes if o.changed} == {"bjorn-ek"}
     assert set(third.outcomes[1].changed) == PLAN_FILES
 
+    # a runner whose goal becomes unreachable is reported; the plan of the last good run stays in place
+    write_csv(csv_path, [{**GOOD_ROWS[0], "goal.race": "marathon"}, *GOOD_ROWS[1:]])
+    fourth = run_batch(load_roster(csv_path), out, workers=1, generated_at=GENERATED_AT,
+                       base_url="https://plans.example.org")
+    assert fourth.outcomes[0].status == "infeasible" and fourth.kept == ("ada-lovelace",)
+    assert snapshot(out)["ada-lovelace/plan.ics"] == after["ada-lovelace/plan.ics"]
+
 
 def test_processes_and_dask_write_the_same_bytes_as_one_process(tmp_path):
     distributed = pytest.importorskip("distributed")
@@ -444,3 +451,36 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error(tmp_path):
         with pytest.raises(BatchError) as info:
             run_batch(roster, tmp_path / "out", generated_at=GENERATED_AT, scheduler=f"tcp://127.0.0.1:{port}")
     assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in str(info.value)
+
+
+# --- the examples -----------------------------------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_example_club_roster_is_varied_and_valid():
+    roster = load_roster(EXAMPLES / "club" / "roster.csv", EXAMPLES / "club" / "defaults.yaml")
+    profiles = [e.profile for e in roster.entries]
+    assert len(profiles) >= 30 and all(e.valid for e in roster.entries), [e.problems for e in roster.entries]
+    assert len({p.athlete_id for p in profiles}) == len(profiles)
+    races = [p for p in profiles if p.goal.race is not None]
+    assert {p.goal.race for p in races} >= {"5k", "10k", "half", "marathon", "50k"}
+    assert sum(p.goal.weekly_distance is not None for p in profiles) >= 3
+    assert {p.goal.race_date.year for p in races} == {2027}
+    assert len({p.goal.race_date.month for p in races}) >= 8
+    assert {p.units for p in profiles} == {"km", "mi"} and sum(bool(p.shoes) for p in profiles) >= 5
+    assert 1 <= sum(any(4 <= pain.severity <= 6 for pain in p.health.pain) for p in profiles) <= 3
+    assert len({tuple(p.schedule.effective_run_days()) for p in profiles}) >= 5
+    # the club's defaults reach every runner; a runner's own values win
+    assert all(p.start_date is not None and p.rules.cutback_every == 4 for p in profiles)
+    assert {p.timezone for p in profiles} >= {"Europe/London", "Asia/Tokyo", "America/New_York"}
+
+
+def test_library_example_runs(tmp_path):
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, str(EXAMPLES / "library_api.py"), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300, cwd=EXAMPLES.parent)
+    assert done.returncode == 0, done.stderr
+    assert "Maya Okafor: 18 weeks to Berlin Half" in done.stdout
+    assert done.stdout.count(": ") >= 3 and (tmp_path / "out" / "index.html").is_file()

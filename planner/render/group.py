@@ -102,20 +102,33 @@ def render_group_html(outcomes: Sequence[RunnerOutcome], *, roster_name: str, ge
 
 
 def group_rows(outcomes: Sequence[RunnerOutcome]) -> list[GroupRow]:
-    """The overview's rows, in roster order, each with its rank for every sortable column."""
-    ranks = {key: _ranks(outcomes, fn) for key, fn in _SORT_KEYS.items()}
+    """The overview's rows, in roster order, each with its ascending and descending rank for every sortable column."""
+    ranks = {key: _ranks(outcomes, fn, key in _FIGURES) for key, fn in _SORT_KEYS.items()}
     rows = []
     for i, o in enumerate(outcomes):
-        style = ";".join(f"--o-{key}:{ranks[key][i]}" for key in ("roster", *(k for k, _ in SORT_COLUMNS)))
-        rows.append(_row(o, style))
+        props = [f"--o-roster:{ranks['roster'][0][i]}"]
+        for key, _ in SORT_COLUMNS:
+            up, down = ranks[key]
+            props += [f"--o-{key}:{up[i]}", f"--d-{key}:{down[i]}"]
+        rows.append(_row(o, ";".join(props)))
     return rows
+
+
+def reason(outcome: RunnerOutcome) -> list[str]:
+    """Why a runner was not planned, for the page: the problem lines without the source each of them repeats."""
+    lines = list(outcome.lines)
+    if len(lines) > 1 and lines[0].endswith(("in the profile", "in the profile.")):
+        lines = lines[1:]  # "row 3: 2 problems in the profile" only counts the lines that follow
+    prefix = f"{outcome.source}: "
+    return [line[len(prefix):] if line.startswith(prefix) else line for line in lines]
 
 
 def _row(o: RunnerOutcome, ranks: str) -> GroupRow:
     s = o.summary
     name = o.name or o.athlete_id or o.source
     common = {"anchor": f"runner-{o.index + 1}", "athlete_id": o.athlete_id, "name": name, "source": o.source,
-              "status": o.status, "status_label": STATUS_LABELS[o.status], "lines": o.lines, "ranks": ranks}
+              "status": o.status, "status_label": STATUS_LABELS[o.status], "lines": tuple(reason(o)),
+              "ranks": ranks}
     if s is None:
         return GroupRow(**common, kind="failed", goal="", goal_detail="", date_label="", date_iso="", weeks="",
                         peak="", long="", notes=(), bent=0, plan_href=None, feed_href=None, webcal_href=None,
@@ -194,13 +207,23 @@ _SORT_KEYS: dict[str, Callable[[RunnerOutcome], tuple]] = {
 }
 
 
-def _ranks(outcomes: Sequence[RunnerOutcome], key: Callable[[RunnerOutcome], tuple]) -> list[int]:
-    """Each outcome's 1-based position when sorted by ``key`` (ties cannot happen: keys end in the roster index)."""
+_FIGURES = {"goal", "date", "weeks", "peak", "long"}  # columns runners without a plan have no value in
+
+
+def _ranks(outcomes: Sequence[RunnerOutcome], key: Callable[[RunnerOutcome], tuple],
+           figures: bool) -> tuple[list[int], list[int]]:
+    """Each outcome's 1-based position sorted by ``key``, ascending and descending (keys never tie: they end in
+    the roster index). In a column of plan figures, runners without a plan come last both ways."""
     order = sorted(range(len(outcomes)), key=lambda i: key(outcomes[i]))
-    ranks = [0] * len(outcomes)
-    for rank, i in enumerate(order, start=1):
-        ranks[i] = rank
-    return ranks
+    if figures:
+        planned = [i for i in order if outcomes[i].summary is not None]
+        down = planned[::-1] + [i for i in order if outcomes[i].summary is None]
+    else:
+        down = order[::-1]
+    up_rank, down_rank = [0] * len(outcomes), [0] * len(outcomes)
+    for rank, (i, j) in enumerate(zip(order, down), start=1):
+        up_rank[i], down_rank[j] = rank, rank
+    return up_rank, down_rank
 
 
 # --- summary.csv ------------------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ ZONES = ["Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "
 GOALS = [("5k", 15, (10, 30), (6, 14)), ("10k", 20, (15, 40), (8, 16)), ("half", 25, (20, 50), (10, 20)),
          ("marathon", 15, (35, 70), (14, 24)), ("50k", 5, (50, 80), (16, 26)), ("fitness", 20, (10, 40), (6, 20))]
 RUN_DAY_PATTERNS = ["mon;wed;fri;sun", "tue;thu;sat;sun", "mon;tue;thu;sat;sun", "mon;wed;thu;sat;sun",
-                    "mon;tue;wed;fri;sat;sun", "tue;thu;sun", "mon;wed;sat;sun"]
+                    "mon;tue;wed;fri;sat;sun", "tue;thu;sun", "mon;wed;sat;sun"]  # [2:5]: 5 or 6 days
 SHOES = [("Pegasus 40", "road"), ("Clifton 9", "road"), ("Speedgoat 5", "trail"), ("Kinvara 14", "road"),
          ("Novablast 4", "road")]
 
@@ -70,7 +70,10 @@ def generated_runners(count: int, seed: int = SEED) -> list[dict[str, str]]:
         row = {"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "id": f"runner-{i:05d}", "units": units,
                "timezone": rng.choice(ZONES),
                "current.weekly_distance": f"{to_units(weekly_km):.0f}", "current.long_run": f"{to_units(long_km):.0f}"}
-        days = rng.choice(RUN_DAY_PATTERNS)
+        # people who run long races run more days; time budgets fit the volume they already run
+        days = rng.choice(RUN_DAY_PATTERNS if goal in ("5k", "10k", "fitness") else RUN_DAY_PATTERNS[2:5])
+        per_run_minutes = 7 * weekly_km * 1.4 / len(days.split(";")) + 20
+        weekday_minutes = next(m for m in (60, 75, 90, 105, 120, 150) if m >= per_run_minutes or m == 150)
         if goal == "fitness":
             row.update({"goal.weekly_distance": f"{to_units(weekly_km * rng.uniform(1.1, 1.4)):.0f}",
                         "weeks": str(weeks)})
@@ -87,7 +90,7 @@ def generated_runners(count: int, seed: int = SEED) -> list[dict[str, str]]:
         row["schedule.run_days"] = days
         # the long-run day's budget holds the race with warm-up and cool-down (or planner rightly refuses)
         long_minutes = {"5k": 120, "10k": 150, "half": 210, "marathon": 330, "50k": 420}.get(goal, 150)
-        row["schedule.max_minutes"] = str(rng.choice([60, 75, 90]))
+        row["schedule.max_minutes"] = str(weekday_minutes)
         row["schedule.max_minutes.sun"] = str(long_minutes)
         if rng.random() < 0.5:
             row["current.recent_race.distance"] = rng.choice(["5k", "10k"])
