@@ -310,10 +310,13 @@ def _bent_warnings(solution: Solution, profile: Profile) -> list[Warning]:
             best = max(dk for dk, w in zip(solution.week_dk, f.weeks) if w.phase != "race") / 10
             if best >= f.target_week_dk / 10 - 0.5:
                 continue
+            room = max(sum(f.days[d].max_dk for d in wk.days if f.days[d].can_run) for wk in f.weeks) / 10
+            why = (f"the progression cap and workload ratio limit how fast volume can safely grow from "
+                   f"{_dist(profile, profile.weekly_km)} a week" if room * 0.9 >= f.target_week_dk / 10 else
+                   "your schedule holds it back: run days, daily time budgets (schedule.max_minutes) and the "
+                   "long-run share rule; more time on weekdays or another run day would let it grow")
             out.append(Warning("goal", f"Peak week reaches {_dist(profile, best)} of the "
-                                       f"{_dist(profile, f.target_week_dk / 10)} aimed for: the progression cap and "
-                                       f"workload ratio limit how fast volume can safely grow from "
-                                       f"{_dist(profile, profile.weekly_km)} a week."))
+                                       f"{_dist(profile, f.target_week_dk / 10)} aimed for: {why}."))
         elif name == "long run short of target":
             best = max((d.distance_dk for d in solution.decisions if d.kind == "long"), default=0) / 10
             if best >= f.target_long_dk / 10 - 0.5:

@@ -256,25 +256,14 @@ BAD_FIELDS: dict[str, list[tuple[str, str]]] = {
                               ("schedule.rest_days[0]", "'fri'"), ("favourite_colour", "unknown key")],
 }
 
-BUG_TOP_LEVEL = ("BUG: Profile._dates (planner/profile.py) is a model validator, so format_validation_error "
-                 "reports its problems at '(top level)' instead of the key path they are about")
-BUG_BOOL = ("BUG: pydantic lax mode (planner/profile.py, _Model) reads a YAML/JSON boolean as a number: "
-            "`weekly_distance: true` loads as 1.0 km instead of a wrong-type error")
-BUG_DATE_NUMBER = ("BUG: pydantic lax mode (planner/profile.py) reads a number as a Unix timestamp for date "
-                   "fields: JSON `\"start_date\": 1796601600` loads as 2026-12-07 instead of a wrong-type error")
 
-# Problems the loader must report at the key they concern; today it does not (xfail, see the reasons).
-BAD_FIELDS_BUGGY = [
-    pytest.param("race-date-before-start.yaml", [("goal.race_date", "2026-11-30")],
-                 marks=pytest.mark.xfail(strict=True, reason=BUG_TOP_LEVEL)),
-    pytest.param("weeks-with-race.yaml", [("weeks", "fitness goals only")],
-                 marks=pytest.mark.xfail(strict=True, reason=BUG_TOP_LEVEL)),
-    pytest.param("recent-race-after-start.yaml", [("current.recent_race.date", "start_date")],
-                 marks=pytest.mark.xfail(strict=True, reason=BUG_TOP_LEVEL)),
-    pytest.param("wrong-type-bool.yaml", [("current.weekly_distance", "number")],
-                 marks=pytest.mark.xfail(strict=True, reason=BUG_BOOL)),
-    pytest.param("date-as-number.json", [("start_date", "date")],
-                 marks=pytest.mark.xfail(strict=True, reason=BUG_DATE_NUMBER)),
+# Problems the loader must report at the key they concern.
+BAD_FIELDS_CROSS = [
+    pytest.param("race-date-before-start.yaml", [("goal.race_date", "2026-11-30")]),
+    pytest.param("weeks-with-race.yaml", [("weeks", "fitness goals only")]),
+    pytest.param("recent-race-after-start.yaml", [("current.recent_race.date", "start_date")]),
+    pytest.param("wrong-type-bool.yaml", [("current.weekly_distance", "number")]),
+    pytest.param("date-as-number.json", [("start_date", "date")]),
 ]
 
 
@@ -292,7 +281,7 @@ def assert_lines(path: str, lines: list[str], expected: list[tuple[str, str]]) -
         assert fragment.lower() in by_key[key].lower(), f"{key}: {by_key[key]!r} lacks {fragment!r}"
 
 
-@pytest.mark.parametrize("name, expected", [*BAD_FIELDS.items(), *BAD_FIELDS_BUGGY],
+@pytest.mark.parametrize("name, expected", [*BAD_FIELDS.items(), *BAD_FIELDS_CROSS],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_bad_field_gives_one_line_per_problem_with_file_and_key_path(name, expected):
     path, lines = load_error(name)
@@ -318,9 +307,6 @@ def test_problem_messages_are_for_people_not_pydantic():
                                      r"\[type=", line), line
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a null or non-mapping section (`goal:` left empty, `rules: [1]`) "
-                   "reads 'must be a valid dictionary or instance of Goal': pydantic's wording leaks through "
-                   "planner/profile.py _message (type 'model_type' is not translated)")
 @pytest.mark.parametrize("data, key", [({**MINIMAL, "goal": None}, "goal"), ({**MINIMAL, "rules": [1]}, "rules"),
                                        ({**MINIMAL, "current": 5}, "current")])
 def test_a_section_that_is_not_a_mapping_is_reported_in_plain_words(data, key):
@@ -400,9 +386,6 @@ def test_empty_file_is_refused_naming_the_file(name):
     assert lines and all(line.startswith(f"{path}: ") for line in lines)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an empty profile file is not reported as empty: empty.json says "
-                   "'Expecting value', empty.toml lists 3 'is required' lines, empty.yaml says 'must be a "
-                   "mapping' (planner/profile.py read_profile_data should check for an empty document first)")
 @pytest.mark.parametrize("name", ["empty.yaml", "empty.json", "empty.toml"])
 def test_empty_file_says_it_is_empty_in_one_line(name):
     path, lines = load_error(name)
@@ -410,17 +393,11 @@ def test_empty_file_says_it_is_empty_in_one_line(name):
     assert "empty" in line.removeprefix(f"{path}: ")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: JSON duplicate keys are silently merged (the last one wins) while "
-                   "YAML duplicates are refused: planner/profile.py read_profile_data uses json.loads without "
-                   "object_pairs_hook")
 def test_duplicate_json_key_is_refused_like_yaml():
     path, [line] = load_error("duplicate-key.json")
     assert "'current' appears twice" in line
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the timezone hint suggests the rejected name itself: 'localtime' "
-                   "is refused with '(did you mean localtime?)' because available_timezones() lists it "
-                   "(planner/profile.py Profile._zone)")
 def test_timezone_hint_never_suggests_the_rejected_name():
     with pytest.raises(ProfileError) as info:
         profile_from_data({**MINIMAL, "timezone": "localtime"}, source="p.yaml")
@@ -505,9 +482,6 @@ def test_schema_rejects_bad_profiles(validator, name):
     assert list(validator.iter_errors(_as_json(read_profile_data(BAD_DIR / name))))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the loader accepts a single value for schedule.max_minutes and "
-                   "schedule.start_time (`max_minutes: 75`), but profile_json_schema() allows only a map, so an "
-                   "editor marks a profile planner accepts as invalid (planner/profile.py Schedule field types)")
 def test_schema_accepts_the_single_value_forms_the_loader_accepts(validator):
     data = {**MINIMAL, "schedule": {"max_minutes": 75, "start_time": "06:30"}}
     profile_from_data(data)
