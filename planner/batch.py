@@ -44,7 +44,6 @@ from .plan import Plan
 from .profile import FORMATS, Profile, _YamlLoader, profile_from_data, read_profile_data, slugify
 
 PARTIAL_PREFIX = ".batch-partial-"   # a new runner's folder while it is written; renamed into place when whole
-GROUP_FILES = ("index.html", "summary.csv")
 SPREADSHEETS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 # Spawned workers import planner afresh: forking a parent that may hold OR-Tools or Dask threads can deadlock.
 START_METHOD = "spawn"
@@ -832,13 +831,13 @@ class _DaskRun:
     """Planning on a Dask cluster (``scheduler`` "local" starts a LocalCluster of ``workers`` processes); remote
     workers render, and the files are written here, as a local worker would have written them."""
 
-    def __init__(self, tasks: Sequence[RunnerTask], options: BatchOptions, out_dir: Path, scheduler: str,
-                 workers: int):
+    def __init__(self, options: BatchOptions, out_dir: Path, scheduler: str, workers: int):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
             raise BatchError("--scheduler and --dask need Dask: pip install 'planner[dask]'") from None
-        self.tasks, self.options, self.out_dir = tasks, options, out_dir
+        self.tasks: Sequence[RunnerTask] = ()
+        self.options, self.out_dir = options, out_dir
         self.cluster = None
         try:
             if scheduler == "local":
@@ -939,7 +938,8 @@ class BatchResult:
             sum(1 for w in self.group_files if not w.changed)
 
     def seconds(self) -> dict[str, float]:
-        """Time spent per stage, summed over runners (CPU-seconds of the workers, not wall time)."""
+        """Seconds per stage summed over runners, each timed where it was planned (with several workers running
+        at once, the sum exceeds the batch's wall time)."""
         return {"solve": sum(o.solve_s for o in self.outcomes), "render": sum(o.render_s for o in self.outcomes),
                 "write": sum(o.write_s for o in self.outcomes)}
 
@@ -978,12 +978,19 @@ def run_batch(roster: Roster, out_dir: str | Path, *, workers: int | None = None
         raise BatchError(f"--workers: {workers} must be at least 1")
     if base_url is not None:
         feed_urls(base_url, "x" * 22)  # raises FeedError (exit 2) for a malformed URL before any work
-    workers = workers or os.cpu_count() or 1
-    out = prepare_dir(Path(out_dir))
-    _remove_partials(out)
-
+    out = Path(out_dir)
     valid = [e for e in roster.entries if e.valid]
-    tokens = ensure_tokens(out, sorted({e.athlete_id for e in valid})) if valid else {}
+    workers = max(1, min(workers or os.cpu_count() or 1, len(valid)))
+    # a Dask scheduler is reached before anything is written, so an unreachable one leaves OUT as it was
+    dask_run = _DaskRun(options, out, scheduler, workers) if scheduler is not None else None
+    try:
+        prepare_dir(out)
+        _remove_partials(out)
+        tokens = ensure_tokens(out, sorted({e.athlete_id for e in valid})) if valid else {}
+    except BaseException:
+        if dask_run is not None:
+            dask_run.close()
+        raise
     tasks = [RunnerTask(e.index, e.source, e.athlete_id, e.profile,
                         feed_urls(base_url, tokens[e.athlete_id])[0] if base_url else None) for e in valid]
     total = len(roster.entries)
@@ -998,9 +1005,8 @@ def run_batch(roster: Roster, out_dir: str | Path, *, workers: int | None = None
         if not entry.valid:
             record(RunnerOutcome(entry.index, entry.source, entry.athlete_id, entry.name, "invalid",
                                  lines=entry.problems, exit_code=ProfileError.exit_code))
-    workers = max(1, min(workers, len(tasks)))
-    if scheduler is not None:
-        dask_run = _DaskRun(tasks, options, out, scheduler, workers)
+    if dask_run is not None:
+        dask_run.tasks = tasks
         executor, workers, stream = "dask", dask_run.workers, contextlib.closing(dask_run)
     elif workers == 1:
         executor, stream = "inline", contextlib.closing(_run_inline(tasks, options, out))

@@ -346,11 +346,22 @@ def test_processes_and_dask_write_the_same_bytes_as_one_process(tmp_path):
                                           dashboard_address=None) as cluster:
                 result = run_batch(roster, out, workers=2, scheduler=cluster.scheduler_address, **options)
                 assert result.executor == "dask"
-                # a second run on the cluster rewrites nothing either (previous plan.ics travels to the worker)
+                # a second run on the cluster rewrites nothing either
                 before = snapshot(out)
                 assert run_batch(roster, out, workers=2, scheduler=cluster.scheduler_address,
                                  **options).files_changed == 0
                 assert snapshot(out) == before
+                # a day later the plans are the same: the workers got the previous plan.ics, so every event
+                # keeps its DTSTAMP and SEQUENCE and the calendar file is not rewritten; plan.json is
+                later = tmp_path / "dask-later"
+                shutil.copytree(out, later)
+                before = snapshot(later)
+                run_batch(roster, later, workers=2, scheduler=cluster.scheduler_address,
+                          **dict(options, generated_at="2026-11-26T09:00:00Z"))
+                after = snapshot(later)
+                for runner in ("ada-lovelace", "bjorn-ek", "chen"):
+                    assert after[f"{runner}/plan.ics"] == before[f"{runner}/plan.ics"]
+                    assert after[f"{runner}/plan.json"][0] != before[f"{runner}/plan.json"][0]
         outputs[name] = result
     expected = {k: v[0] for k, v in snapshot(inline).items()}
     assert outputs["processes"].executor == "processes"
@@ -451,6 +462,7 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error(tmp_path):
         with pytest.raises(BatchError) as info:
             run_batch(roster, tmp_path / "out", generated_at=GENERATED_AT, scheduler=f"tcp://127.0.0.1:{port}")
     assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in str(info.value)
+    assert not (tmp_path / "out").exists()
 
 
 # --- the examples -----------------------------------------------------------------------------------------------------

@@ -137,12 +137,9 @@ def test_python_dash_m_planner_works(tmp_path):
 # --- bad input: exit 2, a message, no traceback, nothing written ------------------------------------------
 
 BAD_FILES = sorted(p for p in BAD_DIR.iterdir() if p.is_file() and not p.name.startswith("."))
-# accepted today (BUGs, see the xfails in test_profile.py): they plan instead of failing
-ACCEPTED_TODAY = {"wrong-type-bool.yaml", "date-as-number.json", "duplicate-key.json"}
 
 
-@pytest.mark.parametrize("path", [p for p in BAD_FILES if p.name not in ACCEPTED_TODAY] + [BAD_DIR / "missing.yaml"],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", BAD_FILES + [BAD_DIR / "missing.yaml"], ids=lambda p: p.name)
 def test_bad_profile_exits_2_with_a_message_and_writes_nothing(path, tmp_path):
     out = tmp_path / "out"
     result = invoke("generate", path, "-o", out, "--generated-at", GENERATED_AT)

@@ -205,7 +205,10 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
     desired = desired_runs_per_week(profile)
     max_runs = max(1, min(len(run_days), 7 - r.min_rest_days, max(desired, 3)))
     desired = min(desired, max_runs)
-    share = r.long_run_max_share if r.long_run_max_share is not None else default_long_share(max_runs)
+    # the stricter of the week's run count and the runner's usual count (plan-format rule 8 leaves "run days a
+    # week" open; an outside checker may read either)
+    share_runs = max(max_runs, profile.current.runs_per_week or 0)
+    share = r.long_run_max_share if r.long_run_max_share is not None else default_long_share(share_runs)
     cap = min(r.progression_cap, 0.05) if conservative else r.progression_cap
     rules = {
         "progression_cap": round(cap, 4), "min_rest_days": r.min_rest_days, "cutback_every": r.cutback_every,

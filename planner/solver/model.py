@@ -20,7 +20,8 @@ RANDOM_SEED = 0
 MAX_DETERMINISTIC_TIME = 30.0
 # When the pattern asks more of the volume than the rules let it reach, plan the pattern again on a smaller guess.
 SHRINK_STEPS = (1.0, 0.9, 0.8, 0.65, 0.5)
-QUALITY_LIMIT = 5.0  # work units; far above what real plans need, a guard against pathological input
+QUALITY_LIMIT = 5.0
+FALLBACK_LIMIT = 8.0  # the one-model solve is the last resort: best plan found within this much work  # work units; far above what real plans need, a guard against pathological input
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
                         week_dk=[int(solver.Value(v.week_distance(w))) for w in range(len(attempt.weeks))],
                         bent=bent, objective=objective, optimal=status == cp_model.OPTIMAL)
     model, v, penalties = build_model(frame, stage="all")
-    solver, status = _run(model)
+    solver, status = _run(model, limit=FALLBACK_LIMIT)
     if not _solved(status):
         return None
     return Solution(frame=frame, decisions=v.extract(solver),
