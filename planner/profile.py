@@ -52,8 +52,14 @@ def parse_duration(text: str) -> int:
     return total
 
 
+_TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ß": "ss", "đ": "d",
+                            "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"})
+
+
 def slugify(name: str) -> str:
     """The default athlete id: lower-case ASCII letters, digits and dashes, at most 64 characters."""
+    # letters NFKD does not decompose into ASCII, transliterated the way their languages do
+    name = name.translate(_TRANSLIT)
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64].strip("-")
     if not slug:  # a name in, say, CJK only: derive a stable id from the name's bytes

@@ -486,3 +486,10 @@ def test_schema_accepts_the_single_value_forms_the_loader_accepts(validator):
     data = {**MINIMAL, "schedule": {"max_minutes": 75, "start_time": "06:30"}}
     profile_from_data(data)
     assert list(validator.iter_errors(data)) == []
+
+
+@pytest.mark.parametrize("name, slug", [("Lena Sørensen", "lena-sorensen"), ("Jürgen Groß", "jurgen-gross"),
+                                        ("Łukasz Żółć", "lukasz-zolc"), ("Tom O'Brien & Co", "tom-o-brien-co")])
+def test_default_id_transliterates_letters_that_do_not_decompose(name, slug):
+    from planner.profile import slugify
+    assert slugify(name) == slug
