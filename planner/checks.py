@@ -515,7 +515,9 @@ def check_rest(plan: Plan, profile: Profile, facts: PlanFacts | None = None) -> 
     out = []
     for w in f.weeks:
         rest = sum(1 for d in w.dates if f.rest(d))
-        need = min(min_rest, len(w.dates))
+        # A week only partly in the plan needs as many as its days can hold; the race day cannot be a rest day,
+        # so a race on a Monday (Boston) makes a race week of one day that needs none. The 7-day rule still holds.
+        need = min(min_rest, len(w.dates) - (1 if w.race_week else 0))
         if rest < need:
             out.append(_v(4, w.label, f"{rest} rest day(s) < {need} (min_rest_days {min_rest}, "
                                       f"{len(w.dates)} day(s) of the week in the plan)"))

@@ -330,6 +330,10 @@ def _bent_warnings(solution: Solution, profile: Profile) -> list[Warning]:
         elif name == "strength session dropped":
             out.append(Warning("preference", f"Fewer strength sessions than usual in {_weeks_text(weeks)} "
                                              f"(short, holiday or taper weeks)."))
+        elif name == "run dropped":
+            out.append(Warning("preference", f"Fewer runs than the week's pattern in {_weeks_text(weeks)}: the "
+                                             f"volume those weeks may safely hold had no room for another run of "
+                                             f"the shortest session."))
         elif name == "runs a week differ from usual":
             continue  # expected as volume grows or shrinks; not a bent wish
         else:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from planner.checks import (
-    RULE_TEXT, RULES, Violation, assert_plan_ok, check_long_run_share, check_plan, check_shoes, check_structure,
+    RULE_TEXT, RULES, Violation, assert_plan_ok, check_long_run_share, check_plan, check_rest, check_shoes, check_structure,
     check_taper_and_race, verdicts,
 )
 from planner.errors import PlanRuleViolation
@@ -738,3 +738,19 @@ def test_every_example_profile_yields_a_certified_plan(path):
     prof = load_profile(path)
     plan = build_plan(prof, generated_at="2026-11-25T10:00:00Z")
     assert check_plan(plan, prof) == []
+
+
+def test_rest_holds_in_a_race_week_of_the_race_day_alone():
+    """A race on a Monday (Boston): the race week is that one day, which cannot be a rest day."""
+    race = Race("Monday 10K", d(21), 10.0)
+    plan = make_plan(WEEK * 3 + [("race", 10)], phases={4: "race"}, race=race)
+    prof = race_profile("10k", d(21).isoformat())
+    assert [v for v in check_rest(plan, prof) if v.where.startswith("week 4")] == []
+
+
+def test_rest_bites_in_a_race_week_with_a_day_before_the_race_and_no_rest():
+    race = Race("Tuesday 10K", d(22), 10.0)
+    plan = make_plan(WEEK * 3 + [("easy", 3), ("race", 10)], phases={4: "race"}, race=race)
+    prof = race_profile("10k", d(22).isoformat())
+    found = [v for v in check_rest(plan, prof) if v.where.startswith("week 4")]
+    assert [v.message for v in found] == ["0 rest day(s) < 1 (min_rest_days 1, 2 day(s) of the week in the plan)"]

@@ -516,16 +516,10 @@ def test_runs_per_week_above_the_run_days_is_planned_and_certified():
     assert check_plan(build_plan(profile, generated_at=GENERATED_AT), profile) == []
 
 
-BUG_PARTIAL_RACE_WEEK = (
-    "BUG: a race on a Monday (or on a Tuesday with min_rest_days 2, Wednesday with 3) is always refused, 'Blocked "
-    "by: Rest days (rule 4)', with the generic 'more run days...' suggestion: the race week holds only the days up "
-    "to the race, and planner/checks.py check_rest (mirrored by planner/solver/rules.py guarantee_rest_days) "
-    "wants min(min_rest_days, days in the week) rest days in it, which the race day itself makes impossible")
 
-
-@pytest.mark.xfail(strict=True, reason=BUG_PARTIAL_RACE_WEEK)
 @pytest.mark.parametrize("race_date, min_rest_days", [("2027-03-01", 1), ("2027-03-02", 2), ("2027-03-03", 3)])
 def test_a_race_early_in_the_week_can_be_planned(race_date, min_rest_days):
+    """Boston is on a Monday: the race week then holds the race day alone, which cannot be a rest day."""
     data = {"name": "Monday Race", "current": {"weekly_distance": 30, "long_run": 12},
             "goal": {"race": "10k", "race_date": race_date}, "start_date": "2026-12-07",
             "rules": {"min_rest_days": min_rest_days}}

@@ -104,6 +104,29 @@ class FrameWeek:
         return self.full and not self.recovery and self.phase not in ("taper", "race") and not self.has_unavailable
 
 
+@dataclass(frozen=True)
+class Pin:
+    """A day already lived when re-planning: held exactly as it was planned (``kind`` as in DayDecision)."""
+
+    kind: str | None  # None (no run), "easy", "long", "quality", "race"
+    distance_dk: int
+    strength: bool
+
+
+@dataclass(frozen=True)
+class ActualHistory:
+    """What the runner really ran before re-planning, for the rules applied to actual volumes (rules.py).
+
+    ``first_day`` is the index of the first re-planned day; the days before it are pinned. Distances per date are
+    tenths of a km: the day's total and its longest single run. Dates before the plan's start may appear (the
+    30 days before a run can reach back before the plan).
+    """
+
+    first_day: int
+    day_total_dk: dict[dt.date, int]
+    day_longest_dk: dict[dt.date, int]
+
+
 @dataclass
 class Frame:
     """Constants of one plan: the model reads these, never the profile."""
@@ -137,6 +160,8 @@ class Frame:
     long_run_pref: str | None
     strength_pref: tuple[str, ...]
     notes: list[str] = field(default_factory=list)
+    pins: dict[int, Pin] = field(default_factory=dict)  # day index -> the day as planned (re-planning only)
+    actual: ActualHistory | None = None  # what was run before the first re-planned day (re-planning only)
 
     # --- queries -----------------------------------------------------------------------------------
     def reference_week(self, w: int) -> int | None:
@@ -187,8 +212,16 @@ def plan_dates(profile: Profile, today: dt.date, race_date: dt.date | None = Non
 
 
 def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
-                race_date: dt.date | None = None, race_km: float | None = None, shrink: float = 1.0) -> Frame:
-    """Lay out the plan's calendar and constants. ``race_date``/``race_km`` override the goal (what-if solving)."""
+                race_date: dt.date | None = None, race_km: float | None = None, shrink: float = 1.0,
+                known_weeks: dict[int, int] | None = None, missed_weeks: frozenset[int] = frozenset(),
+                lived_layout: list[tuple[str, bool]] | None = None) -> Frame:
+    """Lay out the plan's calendar and constants. ``race_date``/``race_km`` override the goal (what-if solving).
+
+    Re-planning passes ``known_weeks`` (week index -> tenths of a km actually run, no more than planned) for the
+    weeks already lived, and the ``missed_weeks`` among them, so the volumes expected from there on (and with them
+    how many runs and quality sessions the weeks are given) start from what was really run, and the
+    ``lived_layout`` (phase, recovery) of the weeks with a day lived, which keep what they were planned as.
+    """
     zones = zones_for(profile)
     start, end = plan_dates(profile, today, race_date)
     race_km = race_km if race_km is not None else profile.race_km
@@ -244,9 +277,16 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
     phases = _phases(n_weeks, race_km, profile, days, mondays)
     recovery = _recovery_weeks(phases, r.cutback_every,
                                [sum(1 for i in week_days[m] if days[i].unavailable) for m in mondays])
-    weeks = [FrameWeek(index=w, monday=m, days=tuple(week_days[m]), phase=phases[w], recovery=recovery[w],
-                       has_unavailable=any(days[i].unavailable for i in week_days[m]))
-             for w, m in enumerate(mondays)]
+    for w, (phase, rec) in enumerate((lived_layout or [])[:n_weeks]):
+        # re-planning: the weeks lived keep the phase and recovery mark they were planned with
+        if phases[w] not in ("taper", "race") and phase not in ("taper", "race"):
+            phases[w], recovery[w] = phase, rec
+    def lay_out_weeks() -> list[FrameWeek]:
+        return [FrameWeek(index=w, monday=m, days=tuple(week_days[m]), phase=phases[w], recovery=recovery[w],
+                          has_unavailable=any(days[i].unavailable for i in week_days[m]))
+                for w, m in enumerate(mondays)]
+
+    weeks = lay_out_weeks()
 
     # --- targets -------------------------------------------------------------------------------
     if race_km is not None:
@@ -276,17 +316,33 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
             predicted = race_km * zones.planning_easy_s_per_km * 0.92
         race_minutes = r.warmup_minutes + math.ceil(predicted / 60) + r.cooldown_minutes
 
-    week_bound, long_bound = _upper_bounds(weeks, days, int(round(profile.weekly_km * 10)),
-                                           int(round(profile.long_run_km * 10)), cap, r.cutback_ratio, start,
-                                           int(round(race_km * 10)) if race_km is not None else 0)
-    estimate = _volume_estimate(weeks, days, profile.weekly_km * 10, t_week * 10, cap, r.cutback_ratio, shrink)
+    min_week = math.ceil(1 / share - 1e-9) * min_easy_dk  # rule 8: the least a full week with any run can hold
+    restart = math.ceil(min_week / r.cutback_ratio)  # rules.follow_actual_volumes: the least first week back
+
+    def bounds_and_estimate():
+        week_bound, long_bound = _upper_bounds(weeks, days, int(round(profile.weekly_km * 10)),
+                                               int(round(profile.long_run_km * 10)), cap, r.cutback_ratio, start,
+                                               int(round(race_km * 10)) if race_km is not None else 0)
+        estimate = _volume_estimate(weeks, days, profile.weekly_km * 10, t_week * 10, cap, r.cutback_ratio, shrink,
+                                    known_weeks or {}, missed_weeks, restart)
+        return week_bound, long_bound, estimate
+
+    week_bound, long_bound, estimate = bounds_and_estimate()
     quality_cap, runs_cap = [], []
     hard_share = 1 - r.easy_share_min
     for wk, est in zip(weeks, estimate):
         # the whole of a quality session counts as hard running (rule 9): only as many as the week's hard share fits
         fits = int(hard_share * est // min_quality_dk) if wk.phase != "race" else 9
         quality_cap.append(min(_quality_sessions(wk, profile, conservative, race_km), fits))
-        runs_cap.append(max(1, min(max_runs, int(est // min_easy_dk))))
+        runs = max(1, min(max_runs, int(est // min_easy_dk)))
+        if known_weeks and any(wk.index - k in known_weeks for k in range(1, 5)):
+            # the first weeks back after what was run (re-planning): runs are held to the 30-day longest, which
+            # may be the shortest session, so the week's volume needs every run it can have
+            runs = max_runs
+        if wk.full and wk.phase != "race" and not wk.has_unavailable:
+            # rule 8: no run above `share` of the week, so a week with any run holds at least 1/share of them
+            runs = max(runs, min(max_runs, math.ceil(1 / share - 1e-9)))
+        runs_cap.append(runs)
 
     return Frame(
         profile=profile, zones=zones, start=start, end=end, days=days, weeks=weeks, rules=rules,
@@ -333,16 +389,30 @@ def _upper_bounds(weeks: list[FrameWeek], days: list[FrameDay], baseline: int, b
 
 
 def _volume_estimate(weeks: list[FrameWeek], days: list[FrameDay], baseline: float, target: float, cap: float,
-                     cutback: float, shrink: float = 1.0) -> list[int]:
+                     cutback: float, shrink: float = 1.0, known: dict[int, int] | None = None,
+                     missed: frozenset[int] = frozenset(), restart: float = 0.0) -> list[int]:
     """Each week's volume (tenths of a km) if it rose as fast as rules 1 and 2 allow towards the target, so the
     week pattern asks for no more runs and quality sessions than the volume can hold. ``shrink`` scales it down
-    when a pattern built on it turned out to ask too much."""
+    when a pattern built on it turned out to ask too much. ``known`` weeks (re-planning) are what was run; a
+    missed one is not a reference week (rules.follow_actual_volumes)."""
     out: list[float] = []
     ref = baseline
     peak = baseline
+    known = known or {}
     for week in weeks:
+        if week.index in known:
+            est = float(known[week.index])
+            if week.is_reference and week.index not in missed:
+                ref = est
+            peak = max(peak, est)
+            out.append(est)
+            continue
         prev = [out[k] if k >= 0 else baseline for k in range(week.index - 4, week.index)]
         ratio_cap = 1.3 * sum(prev) / 4
+        if week.index - 1 in known:  # the first week back: rule 2 on what was run, but a restart is always allowed
+            ratio_cap = max(ratio_cap, restart)
+        elif any(k in known for k in range(week.index - 4, week.index)):
+            ratio_cap = float("inf")  # rule 2 measures these weeks by the lived weeks as planned, not as run
         usable = sum(1 for d in week.days if not days[d].unavailable) / 7
         if week.phase == "taper":
             est = min(0.62 * peak, ratio_cap)
@@ -356,7 +426,7 @@ def _volume_estimate(weeks: list[FrameWeek], days: list[FrameDay], baseline: flo
             ref = est
         peak = max(peak, est)
         out.append(est)
-    return [int(x * shrink) for x in out]
+    return [int(x) if i in known else int(x * shrink) for i, x in enumerate(out)]  # lived weeks were what they were
 
 
 def _phases(n_weeks: int, race_km: float | None, profile: Profile, days: list[FrameDay],

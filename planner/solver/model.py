@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from ortools.sat.python import cp_model
 
 from .frame import Frame
-from .objective import Penalty, add_objective, desired_curve
+from .objective import W_QUALITY_MISSING, W_RUN_COUNT, Penalty, add_objective, desired_curve
 from .rules import HARD_RULES, add_hard_rules
 from .variables import DayDecision, FixedPatternVars, PlanVars
 
@@ -21,6 +21,8 @@ MAX_DETERMINISTIC_TIME = 30.0
 # When the pattern asks more of the volume than the rules let it reach, plan the pattern again on a smaller guess.
 SHRINK_STEPS = (1.0, 0.9, 0.8, 0.65, 0.5)
 QUALITY_LIMIT = 5.0
+REPAIR_LIMIT = 5.0
+W_RUN_DROPPED = W_RUN_COUNT  # a run the pattern placed and the repair stage left out: as a run off the usual count
 FALLBACK_LIMIT = 8.0  # the one-model solve is the last resort: best plan found within this much work  # work units; far above what real plans need, a guard against pathological input
 
 
@@ -68,6 +70,18 @@ def build_model(frame: Frame, *, stage: str = "all",
             drops.append(Penalty("quality session dropped", "sessions", week, flag, 1))
         model.Minimize(sum(p.var for p in drops))
         return model, v, drops
+    if stage == "repair":
+        # The held pattern asks what the distance rules cannot give (too many runs for what a week may hold, too few
+        # for the long-run share): let runs be dropped and quality run easy, each at a price, volumes as usual.
+        v = FixedPatternVars(model, frame, pattern, droppable=True)
+        add_hard_rules(model, v, frame, stage="distances")
+        penalties = add_objective(model, v, frame, stage="distances", minimize=False)
+        for week, dropped in v.runs_dropped():
+            penalties.append(Penalty("run dropped", "sessions", week, dropped, W_RUN_DROPPED))
+        for week, dropped in v.quality_dropped():
+            penalties.append(Penalty("quality session dropped", "sessions", week, dropped, W_QUALITY_MISSING))
+        model.Minimize(sum(p.weight * p.var for p in penalties))
+        return model, v, penalties
     if stage == "distances":
         v = FixedPatternVars(model, frame, pattern)
     else:
@@ -110,9 +124,9 @@ def _quality_that_fits(frame: Frame, pattern: list[DayDecision], week_dk: list[i
     """
     hard_share = 1 - frame.rules["easy_share_min"]
     share = frame.rules["long_run_max_share"]
-    keep: set[int] = set()
+    keep: set[int] = {d for d, pin in frame.pins.items() if pin.kind == "quality"}  # lived days stay as they were
     for w, week in enumerate(frame.weeks):
-        quality = [d for d in week.days if pattern[d].kind == "quality"]
+        quality = [d for d in week.days if pattern[d].kind == "quality" and d not in frame.pins]
         if not quality:
             continue
         long_days = [d for d in week.days if pattern[d].kind == "long"]
@@ -139,6 +153,12 @@ def _dropped_quality(frame: Frame, before: list[DayDecision], after: list[DayDec
             week = frame.days[b.index].week + 1
             out[week] = out.get(week, 0) + 1
     return [Bent("quality session dropped", "sessions", w, n) for w, n in sorted(out.items())]
+
+
+def _repaired(frame: Frame, pattern: list[DayDecision]):
+    model, v, penalties = build_model(frame, stage="repair", pattern=pattern)
+    solver, status = _run(model, limit=REPAIR_LIMIT)
+    return (solver, v, penalties, status) if _solved(status) else None
 
 
 def _distances(frame: Frame, pattern: list[DayDecision]):
@@ -181,11 +201,16 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
                 held = v.extract(solver)
                 result = _distances(attempt, held)
         if result is None:
+            result = _repaired(attempt, held)
+            if result is not None:
+                held = result[1].extract(result[0])
+        if result is None:
             continue
         solver, v, penalties, status = result
         quality_bent = _dropped_quality(attempt, pattern, held)
         missing = _bent_pattern_quality(attempt, pattern)
-        bent = pattern_bent + _merge_quality(quality_bent, missing) + _bent(solver, penalties)
+        stage_bent = [b for b in _bent(solver, penalties) if b.name != "quality session dropped"]  # counted above
+        bent = pattern_bent + _merge_quality(quality_bent, missing) + stage_bent
         objective = pattern_cost + int(solver.ObjectiveValue())
         return Solution(frame=attempt, decisions=v.extract(solver),
                         week_dk=[int(solver.Value(v.week_distance(w))) for w in range(len(attempt.weeks))],

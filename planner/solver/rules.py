@@ -7,6 +7,8 @@ Ratios are scaled to integers (per mille) so the arithmetic is exact; distances 
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Callable
 
 from ortools.sat.python import cp_model
@@ -45,6 +47,8 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
             model.Add(long_ == 0)
             model.Add(q == 0)
             continue
+        if d in f.pins:  # a day already lived (re-planning): held as planned by the variables, whatever it was
+            continue
         if not day.can_run:
             model.Add(run == 0)
         if day.max_dk < f.min_quality_dk:
@@ -70,6 +74,8 @@ def link_distances(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
         model.Add(qdist == 0).OnlyEnforceIf(q.Not())
         if day.is_race:
             model.Add(dist == f.race_dk)
+            continue
+        if d in f.pins:
             continue
         model.Add(dist >= f.min_easy_dk).OnlyEnforceIf(run)
         model.Add(dist >= f.min_quality_dk).OnlyEnforceIf(q)
@@ -134,7 +140,8 @@ def guarantee_rest_days(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Ga
     """Rule 4: min_rest_days full rest days each week (all its days when fewer), one in every 7 consecutive days."""
     need = f.rules["min_rest_days"]
     for week in f.weeks:
-        _add(model, sum(v.rest(d) for d in week.days) >= min(need, len(week.days)), gate)
+        can_rest = sum(1 for d in week.days if not f.days[d].is_race)  # a race early in its week leaves few days
+        _add(model, sum(v.rest(d) for d in week.days) >= min(need, can_rest), gate)
     for start in range(0, len(f.days) - 6):
         _add(model, sum(v.rest(d) for d in range(start, start + 7)) >= 1, gate)
 
@@ -223,6 +230,144 @@ def reach_race_readiness(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: G
     _add(model, v.week_longest(anchor) >= f.ready_long_dk, gate)
 
 
+MISSED_SHARE = 0.5  # a lived week run at under half its plan was a break (illness, travel), not a reference week
+
+
+def lived_weeks(f: Frame) -> tuple[dict[int, int], set[int]]:
+    """Re-planning: each wholly lived week's volume as run, no more than planned (tenths of a km), and the weeks
+    among them that were missed (run at under MISSED_SHARE of the plan)."""
+    a = f.actual
+    effective: dict[int, int] = {}
+    missed: set[int] = set()
+    if a is None:
+        return effective, missed
+    for k in range(f.days[min(a.first_day, len(f.days) - 1)].week):
+        days = f.weeks[k].days
+        p = sum(f.pins[d].distance_dk for d in days if d in f.pins and f.pins[d].kind)
+        r = sum(a.day_total_dk.get(f.days[d].date, 0) for d in days)
+        effective[k] = min(p, r)
+        if r < MISSED_SHARE * p:
+            missed.add(k)
+    return effective, missed
+
+
+def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
+    """Re-planning: rules 1, 2 and 3 once more, measured against what was actually run before the first re-planned
+    day (no week credited with more than its plan), so a missed week lowers what comes next and an over-run week
+    licenses no bigger jump. The plan itself still keeps every rule as written (the lived days are pinned as
+    planned); this is on top.
+
+    A lived week run at under MISSED_SHARE of its plan is read as a break: like a holiday week in plan-format rule 1,
+    it is no reference week (the one before it is), while rule 2's four-week mean, which includes it at what was
+    run, keeps the return gentle. After 30 days with no run at all, rule 3 would allow nothing ever again; the
+    return starts with short runs instead (see ``restart`` and ``floor`` below).
+    """
+    a = f.actual
+    if a is None or a.first_day >= len(f.days):
+        return
+    first = a.first_day
+    c = f.days[first].week
+    cap = 1000 + _permille(f.rules["progression_cap"])
+    ratio = _permille(f.rules["cutback_ratio"])
+
+    def planned(days) -> int:
+        return sum(f.pins[d].distance_dk for d in days if d in f.pins and f.pins[d].kind)
+
+    def ran(days) -> int:
+        return sum(a.day_total_dk.get(f.days[d].date, 0) for d in days)
+
+    effective, missed = lived_weeks(f)
+    lived = [d for d in f.weeks[c].days if d < first]
+    shortfall = min(planned(lived), ran(lived)) - planned(lived)
+
+    def volume(k: int):
+        if k < 0:
+            return f.baseline_dk
+        if k < c:
+            return effective[k]
+        return v.week_distance(k) + (shortfall if k == c else 0)
+
+    def bar_of(w: int) -> int | None:
+        """Rule 1's reference for week w in actual volumes, None when it is a week still to plan."""
+        ref = f.reference_week(w)
+        while ref is not None and ref in missed:
+            ref = f.reference_week(ref)
+        if ref is not None and ref > c:
+            return None
+        return volume(ref) if ref is not None else f.baseline_dk
+
+    # The first re-planned week, measured against what was run before it: rule 1 and rule 2 give it one bound.
+    # Rule 2 bounds only this first week back: later weeks are bounded by it through rule 1; measuring them, too,
+    # by four-week means that still hold missed weeks would make each week back smaller than the one before (and a
+    # week too small for one run of the shortest session is no run at all, which rule 1 carries forward): a spiral
+    # to nothing that no coach would prescribe.
+    bar = bar_of(c)
+    bound = 13 * sum(volume(k) for k in range(c - 4, c)) // 40
+    if bar is not None:
+        bound = min(bound, cap * bar // 1000, ratio * bar // 1000 if f.weeks[c].recovery else bound)
+    # After weeks without running the four-week mean is near nothing, and a ratio of it would forbid running for
+    # good. The first week back may always hold the smallest week that lets the recovery weeks after it hold runs:
+    # rule 8 needs 1/share runs of the shortest session in a week with any (three easy half-hours at the default
+    # share), and a recovery week is cutback_ratio of its reference. Anything smaller leaves the cutbacks empty, and
+    # empty weeks in rule 2's four-week mean shrink every week after them towards nothing.
+    min_week = math.ceil(1 / f.rules["long_run_max_share"] - 1e-9) * f.min_easy_dk
+    restart = -(-min_week * 1000 // ratio)
+    bound = max(bound, restart)
+    bound -= shortfall  # in planned km: the lived days count at what was run
+    # ... unless the sessions already lived in the week need more of it: a planned tempo run keeps the week large
+    # enough for rule 9's easy share, a planned long run for rule 8's share (both hold on the plan as written).
+    need = 0
+    quality = sum(f.pins[d].distance_dk for d in lived if f.pins[d].kind == "quality")
+    hard_share = 1000 - _permille(f.rules["easy_share_min"])
+    if quality and hard_share > 0 and f.weeks[c].phase != "race":
+        need = -(-1000 * quality // hard_share)
+    week = f.weeks[c]
+    longest_lived = max((f.pins[d].distance_dk for d in lived if f.pins[d].kind in ("easy", "long", "quality")),
+                        default=0)
+    if longest_lived and week.full and week.phase != "race" and not week.has_unavailable:
+        need = max(need, -(-1000 * longest_lived // _permille(f.rules["long_run_max_share"])))
+    _add(model, v.week_distance(c) <= max(bound, need), gate)
+    for w in range(c + 1, len(f.weeks)):
+        bar = bar_of(w)
+        if bar is None:
+            continue  # measured against a week still to plan: rule 1 itself covers it
+        _add(model, 1000 * volume(w) <= cap * bar, gate)
+        if f.weeks[w].recovery:
+            _add(model, 1000 * volume(w) <= ratio * bar, gate)
+
+    first_date = f.days[first].date
+    # With no run in the 30 days, the first runs back may be as long as the first week back needs: its restart
+    # volume (above) in 1/share runs, the shortest session over the cutback ratio.
+    floor = -(-(-(-f.min_easy_dk * 1000 // ratio)) * 1000 // cap)
+    future_longest: dict[int, object] = {}
+    for w in range(c, len(f.weeks)):
+        week = f.weeks[w]
+        last = f.days[week.days[-1]].date
+        window_start = last - dt.timedelta(days=30)
+        if window_start >= first_date:
+            break  # every run from here on has only planned days in its 30-day window: rule 3 itself covers it
+        runs = [v.distance(d) for d in week.days if d >= first and not f.days[d].is_race]
+        if not runs:
+            continue
+        longest = model.NewIntVar(0, f.long_cap_dk, f"longest_replanned[{week.number}]")
+        model.AddMaxEquality(longest, runs)
+        future_longest[w] = longest
+        dates = [window_start + dt.timedelta(days=i) for i in range((first_date - window_start).days)]
+        plan_max = max((f.pins[(x - f.start).days].distance_dk if x >= f.start and f.pins.get((x - f.start).days)
+                        and f.pins[(x - f.start).days].kind else (f.baseline_long_dk if x < f.start else 0))
+                       for x in dates)
+        run_max = max(a.day_longest_dk.get(x, 0) for x in dates)
+        lived_bar = max(min(plan_max, run_max), floor)
+        between = [future_longest[k] for k in range(c, w) if k in future_longest
+                   and (k == c or f.weeks[k].monday >= window_start)]
+        if between:
+            bar = model.NewIntVar(0, max(f.long_cap_dk, lived_bar), f"spike_bar_replanned[{week.number}]")
+            model.AddMaxEquality(bar, [lived_bar, *between])
+        else:
+            bar = lived_bar
+        _add(model, 1000 * longest <= cap * bar, gate)
+
+
 def _peak_anchor(f: Frame) -> int | None:
     """The last full-volume week before the taper: not recovery, and free of unavailable dates where possible."""
     body = [w for w, week in enumerate(f.weeks) if week.phase not in ("taper", "race")]
@@ -244,6 +389,7 @@ HARD_RULES: list[tuple[str, int | None, bool, Callable]] = [
     ("Intensity (rule 9)", 9, False, keep_easy_share),
     ("Taper and race (rule 11)", 11, False, taper_before_race),
     ("Race readiness", None, False, reach_race_readiness),
+    ("Volumes actually run (re-planning)", None, False, follow_actual_volumes),
 ]
 
 

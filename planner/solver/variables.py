@@ -44,6 +44,8 @@ class PlanVars:
             self._rest.append(model.NewBoolVar(f"rest[{tag}]"))
             if with_distances:
                 hi = frame.race_dk if d.is_race else d.max_dk
+                if d.index in frame.pins:
+                    hi = max(hi, frame.pins[d.index].distance_dk)
                 self._dist.append(model.NewIntVar(0, max(hi, 0), f"dist[{tag}]"))
                 self._qdist.append(model.NewIntVar(0, max(hi, 0), f"qdist[{tag}]"))
         if with_distances:
@@ -51,6 +53,17 @@ class PlanVars:
             self._week = [model.NewIntVar(0, week_top, f"week_km[{w.number}]") for w in frame.weeks]
             self._longest = [model.NewIntVar(0, top, f"longest[{w.number}]") for w in frame.weeks]
         self.n_days = n
+        self._hold_pins()
+
+    def _hold_pins(self) -> None:
+        """Days already lived (re-planning) are constants: exactly as they were planned."""
+        for d, pin in sorted(self.frame.pins.items()):
+            self.model.Add(self._run[d] == int(pin.kind is not None))
+            self.model.Add(self._long[d] == int(pin.kind == "long"))
+            self.model.Add(self._quality[d] == int(pin.kind == "quality"))
+            self.model.Add(self._strength[d] == int(pin.strength))
+            if self.with_distances:
+                self.model.Add(self._dist[d] == pin.distance_dk)
 
     # --- per day -------------------------------------------------------------------------------------
     def run(self, d: int) -> cp_model.IntVar:
@@ -136,30 +149,49 @@ class FixedPatternVars:
     with_distances = True
 
     def __init__(self, model: cp_model.CpModel, frame: Frame, pattern: list[DayDecision], *,
-                 flexible_quality: bool = False):
+                 flexible_quality: bool = False, droppable: bool = False):
+        """``flexible_quality``: a quality session may be run easy instead. ``droppable`` (implies it): a run may
+        also be dropped, the day left to rest or strength. Neither can break a pattern rule (4, 6, 7): both only
+        take hard running or running away."""
         self.model = model
         self.frame = frame
         self.pattern = pattern
+        flexible_quality = flexible_quality or droppable
         self._dist: list = [0] * len(frame.days)
         self._qdist: list = [0] * len(frame.days)
         self._kept: dict[int, cp_model.IntVar] = {}
+        self._run_kept: dict[int, cp_model.IntVar] = {}
         self._week = []
         self._longest = []
         # One distance per kind and week: the week's easy runs are equally long, so are its quality sessions.
         # Even easy days are what coaches prescribe, and it keeps this stage a tiny integer program.
         for w in frame.weeks:
             by_kind: dict[str, list[int]] = {}
+            pinned = [d for d in w.days if d in frame.pins]
+            kind_var: dict[str, cp_model.IntVar] = {}
             for d in w.days:
                 kind = pattern[d].kind
-                if kind == "race":
+                if d in frame.pins:  # a day already lived (re-planning): its distance is a constant
+                    pin = frame.pins[d]
+                    self._dist[d] = pin.distance_dk if pin.kind else 0
+                    self._qdist[d] = pin.distance_dk if pin.kind == "quality" else 0
+                elif kind == "race":
                     self._dist[d] = frame.race_dk
                 elif kind is not None:
                     by_kind.setdefault(kind, []).append(d)
             for kind, days in sorted(by_kind.items()):
                 hi = min(frame.days[d].max_dk for d in days)
                 var = model.NewIntVar(frame.min_easy_dk, max(frame.min_easy_dk, hi), f"{kind}_km[{w.number}]")
+                kind_var[kind] = var
                 for d in days:
                     self._dist[d] = var
+                    if droppable:
+                        tag = frame.days[d].date.isoformat()
+                        keep = model.NewBoolVar(f"run_kept[{tag}]")
+                        dist = model.NewIntVar(0, max(frame.min_easy_dk, hi), f"dist[{tag}]")
+                        model.Add(dist == var).OnlyEnforceIf(keep)
+                        model.Add(dist == 0).OnlyEnforceIf(keep.Not())
+                        self._dist[d], self._run_kept[d] = dist, keep
                 if kind == "quality" and not flexible_quality:
                     model.Add(var >= frame.min_quality_dk)
                     for d in days:
@@ -170,8 +202,10 @@ class FixedPatternVars:
                     for d in days:
                         kept = model.NewBoolVar(f"quality_kept[{frame.days[d].date.isoformat()}]")
                         qd = model.NewIntVar(0, max(frame.min_easy_dk, hi), f"qdist[{frame.days[d].date.isoformat()}]")
-                        model.Add(qd == var).OnlyEnforceIf(kept)
+                        model.Add(qd == self._dist[d]).OnlyEnforceIf(kept)
                         model.Add(qd == 0).OnlyEnforceIf(kept.Not())
+                        if d in self._run_kept:
+                            model.AddImplication(kept, self._run_kept[d])
                         model.Add(var >= frame.min_quality_dk).OnlyEnforceIf(kept)
                         self._kept[d], self._qdist[d] = kept, qd
             self._week.append(sum(self._dist[d] for d in w.days))
@@ -179,17 +213,27 @@ class FixedPatternVars:
             if by_kind:
                 model.Add(self._week[-1] <= frame.week_bound[w.index])
             for kind, days in by_kind.items():
-                model.Add(self._dist[days[0]] <= frame.long_bound[w.index])
-            if "long" in by_kind:
+                model.Add(kind_var[kind] <= frame.long_bound[w.index])
+            pinned_runs = [self._dist[d] for d in pinned if frame.pins[d].kind not in (None, "race")]
+            if droppable and by_kind:
+                longest = model.NewIntVar(0, max(pinned_runs + [frame.long_cap_dk]), f"longest[{w.number}]")
+                model.AddMaxEquality(longest, pinned_runs + [self._dist[d] for days in by_kind.values() for d in days])
+            elif pinned_runs and by_kind:
+                longest = model.NewIntVar(0, max(pinned_runs + [frame.long_cap_dk]), f"longest[{w.number}]")
+                model.AddMaxEquality(longest, pinned_runs + [self._dist[days[0]] for days in by_kind.values()])
+            elif pinned_runs:
+                longest = max(pinned_runs)
+            elif "long" in by_kind:
                 longest = self._dist[by_kind["long"][0]]
-                for kind in ("easy", "quality"):
-                    if kind in by_kind:
-                        model.Add(self._dist[by_kind[kind][0]] <= longest)
             elif by_kind:
                 longest = model.NewIntVar(0, frame.long_cap_dk, f"longest[{w.number}]")
                 model.AddMaxEquality(longest, [self._dist[days[0]] for days in by_kind.values()])
             else:
                 longest = 0
+            if "long" in by_kind:  # the long run is the longest of the week's runs still to plan
+                for kind in ("easy", "quality"):
+                    if kind in by_kind:
+                        model.Add(kind_var[kind] <= kind_var["long"])
             self._longest.append(longest)
 
     def run(self, d: int) -> int:
@@ -200,6 +244,10 @@ class FixedPatternVars:
 
     def quality(self, d: int) -> int:
         return int(self.pattern[d].kind == "quality")
+
+    def runs_dropped(self) -> list[tuple[int, cp_model.LinearExpr]]:
+        """(plan week number, 1 - kept) for every run of the pattern that may be dropped."""
+        return [(self.frame.days[d].week + 1, kept.Not()) for d, kept in sorted(self._run_kept.items())]
 
     def quality_dropped(self) -> list[tuple[int, cp_model.LinearExpr]]:
         """(plan week number, 1 - kept) for every quality session of the pattern."""
@@ -232,6 +280,8 @@ class FixedPatternVars:
             kind = dec.kind
             if kind == "quality" and dec.index in self._kept and not solver.Value(self._kept[dec.index]):
                 kind = "easy"
+            if dec.index in self._run_kept and not solver.Value(self._run_kept[dec.index]):
+                kind = None
             out.append(DayDecision(index=dec.index, kind=kind, strength=dec.strength,
                                    distance_dk=int(solver.Value(self._dist[dec.index])) if kind else 0))
         return out
