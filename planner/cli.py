@@ -141,6 +141,8 @@ def _register_subcommands() -> None:
     app.command("batch")(batch_command)
     from .cli_history import import_command
     app.command("import")(import_command)
+    from .cli_replan import replan_command
+    app.command("replan")(replan_command)
 
 
 _register_subcommands()

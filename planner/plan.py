@@ -148,6 +148,69 @@ class Race:
 
 
 @dataclass(frozen=True)
+class ActualWeek:
+    """One past week of a re-planned plan: what was planned against what the activity log says was run."""
+
+    number: int
+    start: dt.date
+    planned_km: float
+    actual_km: float
+    planned_runs: int
+    actual_runs: int
+    longest_planned_km: float
+    longest_actual_km: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "start": self.start.isoformat(), "planned_km": round(self.planned_km, 1),
+                "actual_km": round(self.actual_km, 1), "planned_runs": self.planned_runs,
+                "actual_runs": self.actual_runs, "longest_planned_km": round(self.longest_planned_km, 1),
+                "longest_actual_km": round(self.longest_actual_km, 1)}
+
+
+@dataclass(frozen=True)
+class ActualDay:
+    """One past day with a planned or a logged run: planned and actual km (0.0 when none)."""
+
+    date: dt.date
+    planned_km: float
+    actual_km: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "planned_km": round(self.planned_km, 1),
+                "actual_km": round(self.actual_km, 1)}
+
+
+@dataclass(frozen=True)
+class Actual:
+    """plan.json's optional ``actual`` key (added by ``planner replan``; plan-format.md lets keys be added).
+
+    ``replanned_on`` is the first re-planned day: the days before it are kept exactly as they were planned, and
+    ``weeks``/``days`` compare them with the log (weeks that lie wholly or partly before that day).
+    """
+
+    replanned_on: dt.date
+    log: str  # where the activities came from (file or folder name, as given)
+    weeks: tuple[ActualWeek, ...]
+    days: tuple[ActualDay, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"replanned_on": self.replanned_on.isoformat(), "log": self.log,
+                "weeks": [w.to_dict() for w in self.weeks], "days": [d.to_dict() for d in self.days]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Actual":
+        return cls(replanned_on=_date(data["replanned_on"]), log=str(data.get("log", "")),
+                   weeks=tuple(ActualWeek(number=int(w["number"]), start=_date(w["start"]),
+                                          planned_km=float(w["planned_km"]), actual_km=float(w["actual_km"]),
+                                          planned_runs=int(w["planned_runs"]), actual_runs=int(w["actual_runs"]),
+                                          longest_planned_km=float(w["longest_planned_km"]),
+                                          longest_actual_km=float(w["longest_actual_km"]))
+                               for w in data.get("weeks", [])),
+                   days=tuple(ActualDay(date=_date(d["date"]), planned_km=float(d["planned_km"]),
+                                        actual_km=float(d["actual_km"])) for d in data.get("days", [])))
+
+
+@dataclass(frozen=True)
 class Plan:
     generated_at: str  # ISO 8601 UTC, e.g. 2026-11-25T10:00:00Z
     athlete: Athlete
@@ -161,6 +224,7 @@ class Plan:
     advice: tuple[Advice, ...] = ()
     warnings: tuple[Warning, ...] = ()
     format: str = PLAN_FORMAT
+    actual: Actual | None = None  # planned versus run, for re-planned plans only
     # Not part of plan.json: what the views need besides (pace zones, goal text, verdicts). Compared by nobody.
     extras: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
@@ -209,6 +273,7 @@ class Plan:
             "reminders": [r.to_dict() for r in self.reminders],
             "advice": [a.to_dict() for a in self.advice],
             "warnings": [w.to_dict() for w in self.warnings],
+            **({"actual": self.actual.to_dict()} if self.actual is not None else {}),
         }
 
     def to_json(self) -> str:
@@ -262,13 +327,15 @@ class Plan:
             start, end = _date(data["start_date"]), _date(data["end_date"])
             where = "rules"
             rules = dict(data["rules"])
+            where = "actual"
+            actual = Actual.from_dict(data["actual"]) if data.get("actual") else None
         except KeyError as exc:
             raise PlanFileError(f"{source}: {where}: missing key {exc.args[0]!r}") from None
         except (TypeError, ValueError, AttributeError) as exc:
             raise PlanFileError(f"{source}: {where}: {exc}") from None
         return cls(generated_at=str(data.get("generated_at", "")), athlete=athlete, start_date=start, end_date=end,
                    race=race, rules=rules, weeks=tuple(weeks), days=tuple(days), reminders=reminders,
-                   advice=advice, warnings=warnings)
+                   advice=advice, warnings=warnings, actual=actual)
 
 
 def _date(value: Any) -> dt.date:

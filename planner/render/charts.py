@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from ..plan import Plan, Week
+from ..plan import Actual, Plan, Week
 from ..profile import KM_PER_MILE, Profile
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -246,6 +246,78 @@ def _phase_spans(weeks: tuple[Week, ...], x_start: float, band: float) -> tuple[
         spans.append(PhaseSpan(phase=weeks[i].phase, x=_r(x_start + band * i), width=_r(width), label=label))
         i = j + 1
     return tuple(spans)
+
+
+# --- planned against run (re-planned plans) --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ActualBar:
+    """One past week: the planned distance (outlined bar) next to the distance run (solid bar)."""
+
+    number: int
+    label_x: float           # centre of the week's band, for its axis label
+    planned_x: float
+    planned_y: float
+    planned_height: float
+    ran_x: float
+    ran_y: float
+    ran_height: float
+    width: float             # of each bar
+    planned: float           # display units
+    ran: float               # display units
+    partial: bool            # the week of the re-plan date, counted up to the day before it
+
+
+@dataclass(frozen=True)
+class ActualChart:
+    width: int
+    height: int
+    plot_left: float
+    plot_right: float
+    plot_top: float
+    plot_bottom: float
+    units: str
+    bars: tuple[ActualBar, ...]
+    y_ticks: tuple[tuple[float, str], ...]   # (y, label)
+    x_labels: tuple[tuple[float, str], ...]  # (x, label)
+
+
+def actual_chart(actual: Actual, profile: Profile) -> ActualChart:
+    """Planned and run distance side by side for each week before the re-plan date (``plan.actual``).
+
+    Compact: about 56 units a week, at least 360 and at most 960 wide, so a few weeks make a small chart that
+    phones show legibly and a long history still fits a desktop page.
+    """
+    units = profile.units
+    left, right, top, bottom_margin, height = 44.0, 16.0, 18.0, 30.0, 200
+    count = max(1, len(actual.weeks))
+    width = int(min(960, max(360, left + right + 56 * count)))
+    plot_right, bottom = width - right, height - bottom_margin
+    band = (plot_right - left) / count
+    highest = max([1.0, *(w.planned_km for w in actual.weeks), *(w.actual_km for w in actual.weeks)])
+    axis_top, ticks = nice_axis(to_units(highest, units), target_ticks=4)
+    y_of = lambda value: bottom - (bottom - top) * value / axis_top  # noqa: E731 - a one-line scale
+    bar_w = min(20.0, band * 0.36)
+    bars = []
+    for i, week in enumerate(actual.weeks):
+        centre = left + band * (i + 0.5)
+        planned, ran = round(to_units(week.planned_km, units), 1), round(to_units(week.actual_km, units), 1)
+        planned_y, ran_y = y_of(planned), y_of(ran)
+        end = week.start + dt.timedelta(days=6)
+        bars.append(ActualBar(
+            number=week.number, label_x=_r(centre), planned_x=_r(centre - bar_w - 1), planned_y=_r(planned_y),
+            planned_height=_r(bottom - planned_y), ran_x=_r(centre + 1), ran_y=_r(ran_y),
+            ran_height=_r(bottom - ran_y), width=_r(bar_w), planned=planned, ran=ran,
+            partial=actual.replanned_on <= end))
+    step = next((s for s in (1, 2, 4, 5, 10) if s * band >= 22), 10)
+    labels = [(b.label_x, str(b.number)) for i, b in enumerate(bars) if i % step == 0]
+    if bars and labels[-1][1] != str(bars[-1].number):
+        if bars[-1].label_x - labels[-1][0] < 22:
+            labels.pop()  # the last regular label would collide with the last week's
+        labels.append((bars[-1].label_x, str(bars[-1].number)))
+    return ActualChart(width=width, height=height, plot_left=left, plot_right=plot_right, plot_top=top,
+                       plot_bottom=bottom, units=units, bars=tuple(bars),
+                       y_ticks=tuple((_r(y_of(t)), f"{t:g}") for t in ticks), x_labels=tuple(labels))
 
 
 # --- shoes -----------------------------------------------------------------------------------------------------

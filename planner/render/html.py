@@ -19,7 +19,7 @@ from markupsafe import Markup
 from .. import checks
 from ..errors import PlannerError
 from ..paces import format_duration, zones_for
-from ..plan import Day, Plan, Reminder, Week
+from ..plan import Actual, ActualDay, ActualWeek, Day, Plan, Reminder, Week
 from ..profile import WEEKDAYS, Profile
 from . import charts
 
@@ -97,6 +97,14 @@ class Units:
 
 
 @dataclass(frozen=True)
+class RanText:
+    """What the activity log says of one past day, in words (a re-planned plan only)."""
+
+    state: str  # "done" (planned and run), "missed" (planned, not run), "extra" (run, not planned)
+    text: str   # "Ran 5.2 km", "Not run", "Ran 5.0 km, not planned"
+
+
+@dataclass(frozen=True)
 class DayCell:
     """One box of the calendar: a date of the week, its day of the plan (None outside the plan)."""
 
@@ -106,10 +114,30 @@ class DayCell:
     unavailable: bool
     today: bool
     reminders: tuple[Reminder, ...]
+    past: bool = False            # before the re-plan date: kept as planned, compared with the log
+    ran: RanText | None = None    # what was run that day (past days with a planned or a logged run)
 
     @property
     def in_plan(self) -> bool:
         return self.day is not None
+
+
+@dataclass(frozen=True)
+class ActualRow:
+    """One past week of a re-planned plan, planned against run, in the profile's units (table and week header)."""
+
+    number: int
+    dates: str               # "2 Nov – 8 Nov 2026"
+    partial: bool            # the week of the re-plan date: only its days before that date count
+    planned: str             # "32.5 km"
+    ran: str                 # "34.3 km"
+    difference: str          # "+1.8 km", "−4.7 km", "±0.0 km"
+    share: str               # "106%", or "" when nothing was planned
+    verdict: str             # "as planned" (within 10%), "more than planned", "less than planned"
+    planned_runs: int
+    actual_runs: int
+    longest_planned: str
+    longest_ran: str
 
 
 @dataclass(frozen=True)
@@ -122,6 +150,7 @@ class WeekRow:
     total: str              # "33.0 km"
     dates: str              # "7 Dec – 13 Dec 2026"
     facts: tuple[str, ...]  # "4 runs", "3 h 45", "longest 8.8 km", "2 strength"
+    actual: ActualRow | None = None  # planned against run, for weeks before the re-plan date
 
 
 def render_html(plan: Plan, profile: Profile, *, feed_url: str | None = None, today: dt.date | None = None) -> str:
@@ -154,6 +183,7 @@ def render_html(plan: Plan, profile: Profile, *, feed_url: str | None = None, to
         "goal": _goal(plan, profile, units, zones),
         "summary": _summary(plan, units),
         "weeks": _week_rows(plan, unavailable, today, units),
+        "actual": _actual(plan.actual, profile, units),
         "weekday_names": WEEKDAY_NAMES, "weekday_long": WEEKDAY_LONG,
         "run_labels": RUN_LABELS, "block_labels": BLOCK_LABELS,
         "phase_labels": PHASE_LABELS, "phase_meaning": PHASE_MEANING,
@@ -208,14 +238,19 @@ def _week_rows(plan: Plan, unavailable: set[dt.date], today: dt.date | None, uni
     reminders: dict[dt.date, list[Reminder]] = {}
     for reminder in plan.reminders:
         reminders.setdefault(reminder.date, []).append(reminder)
+    replanned_on = plan.actual.replanned_on if plan.actual is not None else None
+    ran = {d.date: d for d in plan.actual.days} if plan.actual is not None else {}
+    actual_weeks = {w.start: w for w in plan.actual.weeks} if plan.actual is not None else {}
     rows = []
     for week in plan.weeks:
         cells = []
         for offset in range(7):
             date = week.start + dt.timedelta(days=offset)
+            past = replanned_on is not None and date < replanned_on and date in by_date
             cells.append(DayCell(date=date, label=_day_month(date), day=by_date.get(date),
                                  unavailable=date in unavailable, today=date == today,
-                                 reminders=tuple(reminders.get(date, ()))))
+                                 reminders=tuple(reminders.get(date, ())), past=past,
+                                 ran=_ran_text(ran.get(date), units) if past else None))
         runs = [c.day.run for c in cells if c.day is not None and c.day.run is not None]
         minutes = sum(r.minutes for r in runs)
         longest = max((r.distance_km for r in runs if r.type != "race"), default=0.0)
@@ -229,8 +264,62 @@ def _week_rows(plan: Plan, unavailable: set[dt.date], today: dt.date | None, uni
         rows.append(WeekRow(
             week=week, cells=tuple(cells), current=today is not None and week.start <= today <= end,
             total=units.dist(week.distance_km), dates=f"{_day_month(week.start)} \u2013 {_day_month(end)} {end.year}",
-            facts=tuple(facts)))
+            facts=tuple(facts), actual=_actual_row(actual_weeks[week.start], replanned_on, units)
+            if week.start in actual_weeks else None))
     return rows
+
+
+# --- planned against run (plans re-planned by `planner replan`) ---------------------------------------------------
+
+AS_PLANNED = 0.10  # a week within 10% of its planned distance was run "as planned" (the progression cap's margin)
+
+
+def _ran_text(day: ActualDay | None, units: Units) -> RanText | None:
+    """A past day's line: what was run against what was planned. None when neither a run was planned nor run."""
+    if day is None or (day.planned_km <= 0 and day.actual_km <= 0):
+        return None
+    if day.actual_km <= 0:
+        return RanText("missed", "Not run")
+    if day.planned_km <= 0:
+        return RanText("extra", f"Ran {units.dist(day.actual_km)}, not planned")
+    return RanText("done", f"Ran {units.dist(day.actual_km)}")
+
+
+def _actual_row(week: ActualWeek, replanned_on: dt.date, units: Units) -> ActualRow:
+    end = week.start + dt.timedelta(days=6)
+    partial = replanned_on <= end
+    shown_end = replanned_on - dt.timedelta(days=1) if partial else end
+    delta = round(charts.to_units(week.actual_km, units.units), 1) - round(charts.to_units(week.planned_km,
+                                                                                             units.units), 1)
+    sign = "+" if delta > 0.05 else "\u2212" if delta < -0.05 else "\u00b1"
+    if week.planned_km > 0:
+        ratio = week.actual_km / week.planned_km
+        verdict = ("more than planned" if ratio > 1 + AS_PLANNED else
+                   "less than planned" if ratio < 1 - AS_PLANNED else "as planned")
+        share = f"{ratio:.0%}"
+    else:
+        verdict, share = ("more than planned" if week.actual_km > 0 else "as planned"), ""
+    return ActualRow(
+        number=week.number, dates=f"{_day_month(week.start)} \u2013 {_day_month(shown_end)} {shown_end.year}",
+        partial=partial, planned=units.dist(week.planned_km), ran=units.dist(week.actual_km),
+        difference=f"{sign}{abs(delta):.1f}\u00a0{units.units}", share=share, verdict=verdict,
+        planned_runs=week.planned_runs, actual_runs=week.actual_runs,
+        longest_planned=units.dist(week.longest_planned_km), longest_ran=units.dist(week.longest_actual_km))
+
+
+def _actual(actual: Actual | None, profile: Profile, units: Units) -> dict[str, Any] | None:
+    """The "Planned vs run" section: the re-plan date, the log, a row and a pair of bars per past week, totals."""
+    if actual is None:
+        return None
+    rows = [_actual_row(w, actual.replanned_on, units) for w in actual.weeks]
+    planned = sum(w.planned_km for w in actual.weeks)
+    ran = sum(w.actual_km for w in actual.weeks)
+    return {"replanned_on": actual.replanned_on, "log": actual.log, "rows": rows,
+            "total_planned": units.dist(planned), "total_ran": units.dist(ran),
+            "total_share": f"{ran / planned:.0%}" if planned > 0 else "",
+            "total_planned_runs": sum(w.planned_runs for w in actual.weeks),
+            "total_actual_runs": sum(w.actual_runs for w in actual.weeks),
+            "chart": charts.actual_chart(actual, profile) if actual.weeks else None}
 
 
 def _rule_rows(plan: Plan, profile: Profile, shoes: list[charts.ShoeLine], verdicts: dict[int, list],
