@@ -9,6 +9,7 @@ what would work instead (found by solving, not guessed).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import replace
 
@@ -85,6 +86,7 @@ def build_plan(profile: Profile, generated_at: str | None = None, *, source: str
     conservative = is_conservative(profile, start)
     frame = build_frame(profile, today=today, conservative=conservative)
     _check_race_day_budget(frame)
+    _check_first_runs(frame)
     solution = solve(frame, reframe=lambda shrink: build_frame(profile, today=today, conservative=conservative,
                                                                shrink=shrink))
     if solution is None:
@@ -121,6 +123,42 @@ def _check_race_day_budget(frame: Frame) -> None:
             f"the {budget} minutes schedule.max_minutes allows on a {day.weekday} (rule 10: availability).",
             rule="availability",
             suggestion=f"Set schedule.max_minutes.{day.weekday} to at least {frame.race_minutes}.")
+
+
+def _check_first_runs(frame: Frame) -> None:
+    """Rule 3 lets no run grow past (1 + cap) x the longest run of the 30 days before it, the profile's long run
+    standing in before the plan. When that is shorter than the shortest session (warm-up, a few minutes of
+    running, cool-down), no run can ever be planned: say so, rather than certify a plan without a run."""
+    profile = frame.profile
+    capm = 1000 + int(round(frame.rules["progression_cap"] * 1000))
+    wc = frame.rules["warmup_minutes"] + frame.rules["cooldown_minutes"]
+    shortest = _dist(profile, frame.min_easy_dk / 10)
+    share = frame.rules["long_run_max_share"]
+    runs = math.ceil(1 / share - 1e-9)
+    if capm * frame.baseline_dk // 1000 < runs * frame.min_easy_dk:
+        smallest = _dist(profile, runs * frame.min_easy_dk / 10)
+        raise InfeasibleGoal(
+            f"Not reachable safely: your weekly distance ({_dist(profile, profile.weekly_km)}, "
+            f"current.weekly_distance) is below the smallest week planner can build: the long-run share rule "
+            f"(rule 8: no run over {share:.0%} of the week) needs {runs} runs in a week, each at least the shortest "
+            f"session, {shortest} ({wc} minutes of warm-up and cool-down plus a few minutes of easy running), and the "
+            f"progression cap (rule 1) keeps the first week within {round(capm / 10 - 100)}% of what you run now.",
+            rule="Long run share (rule 8)",
+            suggestion=f"What would work: build up with run-walk sessions to about {smallest} a week, then set "
+                       f"current.weekly_distance and current.long_run; or shorten rules.warmup_minutes and "
+                       f"rules.cooldown_minutes (at least 5 each), which shortens every session.")
+    first_cap = capm * frame.baseline_long_dk // 1000
+    if first_cap >= frame.min_easy_dk:
+        return
+    raise InfeasibleGoal(
+        f"Not reachable safely: your longest recent run ({_dist(profile, profile.long_run_km)}, current.long_run) is "
+        f"shorter than the shortest session planner writes, {shortest} ({wc} minutes of warm-up and cool-down plus a "
+        f"few minutes of easy running at your pace), and the single-run spike rule (rule 3) lets no run be more than "
+        f"{round(capm / 10 - 100)}% longer than your longest recent run, so no run could ever be planned.",
+        rule="Single-run spike (rule 3)",
+        suggestion=f"What would work: build up with run-walk sessions until your longest run reaches {shortest}, "
+                   f"then set current.long_run to it; or shorten rules.warmup_minutes and rules.cooldown_minutes "
+                   f"(at least 5 each), which shortens every session.")
 
 
 # --- explaining an unreachable goal --------------------------------------------------------------------

@@ -208,4 +208,7 @@ def min_distance_dk(zones: PaceZones, minutes: int) -> int:
     dk = max(1, int(math.ceil(minutes * 600.0 / zones.planning_easy_s_per_km - 1e-9)))
     while session_minutes(zones, dk / 10) < minutes:
         dk += 1
+    # session_minutes rounds up to whole minutes, so a slightly shorter run may already last them
+    while dk > 1 and session_minutes(zones, (dk - 1) / 10) >= minutes:
+        dk -= 1
     return dk

@@ -50,12 +50,13 @@ def replan_plan(profile: Profile, previous: Plan, log: ActivityLog, *, today: dt
     base = planned_profile(profile, previous)
     _check_lived_days(base, previous, today, source)
     conservative = is_conservative(base, previous.start_date)
-    pins = pins_from(previous, today)
-    history = actual_history(previous, log, today)
     note = _log_note(previous, log, today)
     layout = [(w.phase, w.recovery) for w in previous.weeks if w.start <= today]
+    state = {"pins": pins_from(previous, today), "history": actual_history(previous, log, today, today)}
 
     def frame_for(race_date: dt.date | None = None, race_km: float | None = None, shrink: float = 1.0) -> Frame:
+        pins, history = state["pins"], state["history"]
+
         def frame(known=None, missed=frozenset()) -> Frame:
             return pin_frame(build_frame(base, today=previous.start_date, conservative=conservative,
                                          race_date=race_date, race_km=race_km, shrink=shrink, known_weeks=known,
@@ -66,7 +67,8 @@ def replan_plan(profile: Profile, previous: Plan, log: ActivityLog, *, today: dt
     frame = frame_for()
     _check_race_day_budget(frame)
     actual = compare(previous, log, today, log_name or log.source)
-    if is_feasible(pin_frame(frame, pins_from(previous, previous.end_date + dt.timedelta(days=1)), history)):
+    everything = pins_from(previous, previous.end_date + dt.timedelta(days=1))
+    if is_feasible(pin_frame(frame, everything, state["history"])):
         # What was run leaves the rest of the plan safe as it stands: keep it, so no calendar event changes.
         if previous.actual is not None and previous.actual.replanned_on == today:
             warnings = list(previous.warnings)  # re-planned already today, from this log: say what was said then
@@ -76,13 +78,40 @@ def replan_plan(profile: Profile, previous: Plan, log: ActivityLog, *, today: dt
         plan = replace(previous, generated_at=format_stamp(stamp), warnings=tuple(warnings), actual=actual)
         checks.assert_plan_ok(plan, base)
         return plan.with_extras(certified_profile=base)
-    target, notes = base, []
-    solution = solve(frame, reframe=lambda shrink: frame_for(shrink=shrink))
+
+    # The goal as it is; then, mid-week, two ways around the sessions lived earlier this week, which may need more
+    # of the week than what was run allows (a planned tempo keeps rule 9's easy share only in a week big enough).
+    monday = today - dt.timedelta(days=today.weekday())
+    next_monday = monday + dt.timedelta(days=7)
+    variants = [("as is", today, False)]
+    if previous.start_date < today and today != monday:
+        variants += [("lenient", today, True)]
+        if next_monday <= previous.end_date:
+            variants += [("week kept", next_monday, False)]
+    target, notes, solution, kept_until = base, [], None, today
+    for goal_kept in (True, False):  # the goal in any variant before an alternative goal in any
+        for name, first, lenient in variants:
+            state["pins"] = pins_from(previous, first)
+            state["history"] = replace(actual_history(previous, log, today, first), lenient_first_week=lenient)
+            frame = frame_for()
+            if goal_kept:
+                solution = solve(frame, reframe=lambda shrink: frame_for(shrink=shrink))
+            else:
+                found = _nearest_alternative(base, frame, frame_for)
+                if found is not None:
+                    solution, target, alternative = found
+                    notes.append(alternative)
+            if solution is not None:
+                kept_until = first
+                notes += _variant_notes(name, monday, next_monday)
+                break
+        if solution is not None:
+            break
     if solution is None:
-        solution, target, alternative = _nearest_alternative(base, frame, frame_for)
-        notes.append(alternative)
+        state["pins"], state["history"] = pins_from(previous, today), actual_history(previous, log, today, today)
+        _refuse(base, frame_for())
     plan = compose_plan(solution, target, format_stamp(stamp))
-    plan = splice(previous, plan, today, solution)
+    plan = splice(previous, plan, kept_until, solution)
     warnings = [w for w in plan.warnings if w.kind == "pain"] + notes
     warnings.append(_replan_warning(today, unchanged=False))
     warnings += ([Warning("replan", note)] if note else [])
@@ -165,7 +194,9 @@ def pins_from(previous: Plan, today: dt.date) -> dict[int, Pin]:
     return pins
 
 
-def actual_history(previous: Plan, log: ActivityLog, today: dt.date) -> ActualHistory:
+def actual_history(previous: Plan, log: ActivityLog, today: dt.date, first: dt.date) -> ActualHistory:
+    """What was run before ``today``; ``first`` is the first re-planned day (``today``, or a later Monday when the
+    rest of this week is kept as planned)."""
     total: dict[dt.date, int] = defaultdict(int)
     longest: dict[dt.date, int] = defaultdict(int)
     for activity in log.runs:
@@ -174,7 +205,7 @@ def actual_history(previous: Plan, log: ActivityLog, today: dt.date) -> ActualHi
         dk = int(round(activity.distance_km * 10))
         total[activity.date] += dk
         longest[activity.date] = max(longest[activity.date], dk)
-    return ActualHistory(first_day=(today - previous.start_date).days, day_total_dk=dict(total),
+    return ActualHistory(first_day=(first - previous.start_date).days, day_total_dk=dict(total),
                          day_longest_dk=dict(longest))
 
 
@@ -202,11 +233,11 @@ def _log_note(previous: Plan, log: ActivityLog, today: dt.date) -> str | None:
 RACE_KEYS = {50.0: "50k", 42.195: "marathon", 21.0975: "half", 10.0: "10k", 5.0: "5k"}
 
 
-def _nearest_alternative(profile: Profile, frame: Frame, frame_for) -> tuple[Solution, Profile, Warning]:
+def _nearest_alternative(profile: Profile, frame: Frame, frame_for) -> tuple[Solution, Profile, Warning] | None:
     """The goal is not reachable safely any more. The nearest safe alternative: the longest shorter race on the same
     day (the race the runner entered often has one), else the same distance at the earliest safe later date.
     Returns the solution, the profile it answers (its goal changed; the plan is certified against it) and the
-    warning that says so. Raises InfeasibleGoal when neither exists."""
+    warning that says so; None when neither exists."""
     goal = _goal_text(profile)
     blocked = [name for name, _ in blocking_rules(frame)] or ["the schedule"]
     first = frame.days[frame.actual.first_day].date
@@ -230,15 +261,32 @@ def _nearest_alternative(profile: Profile, frame: Frame, frame_for) -> tuple[Sol
                 return solution, _with_goal(profile, race_date=later), Warning("goal", (
                     f"{lead} No shorter race is safe that day either. This plan aims at the same distance on {later}, "
                     f"the earliest safe date: set goal.race_date to a race on or after it."))
-    monday = first + dt.timedelta(days=(7 - first.weekday()) % 7)
-    midweek = (f" Or, if you skip the rest of this week, re-plan from next Monday (--today {monday}): the sessions "
-               f"already planned earlier this week need more running in it than is safe after what you ran."
-               if monday != first else "")
+    return None
+
+
+def _refuse(profile: Profile, frame: Frame) -> None:
+    goal = _goal_text(profile)
+    blocked = [name for name, _ in blocking_rules(frame)] or ["the schedule"]
+    first = frame.days[frame.actual.first_day].date
     raise InfeasibleGoal(
         f"Not reachable safely after what you ran: {goal}, re-planned from {first}. Blocked by: {'; '.join(blocked)}.",
         rule=blocked[0],
         suggestion="What would work: rest until you are well, then make a new plan from your current training with "
-                   "`planner import` and `planner generate`." + midweek)
+                   "`planner import` and `planner generate`.")
+
+
+def _variant_notes(name: str, monday: dt.date, next_monday: dt.date) -> list[Warning]:
+    if name == "lenient":
+        return [Warning("replan", (
+            f"The rest of the week of {monday} is planned around the sessions already planned earlier in it, which "
+            f"need a week of a certain size; from {next_monday} on, what you ran sets the limits. If you are unwell "
+            f"or sore, skip this week's remaining runs."))]
+    if name == "week kept":
+        return [Warning("replan", (
+            f"The rest of the week of {monday} stays as it was planned: the sessions already planned earlier in it "
+            f"need its other runs to keep the week's balance. From {next_monday} on, the plan follows what you "
+            f"actually ran. If you are unwell or sore, skip this week's remaining runs."))]
+    return []
 
 
 def _earliest_later_date(frame: Frame, frame_for) -> dt.date | None:
@@ -264,8 +312,11 @@ def splice(previous: Plan, plan: Plan, today: dt.date, solution: Solution) -> Pl
     """
     lived = {d.date: d for d in previous.days if d.date < today}
     days: tuple[Day, ...] = tuple(lived.get(d.date, d) for d in plan.days)
-    reminders = tuple(sorted([r for r in previous.reminders if r.date < today] +
-                             [r for r in plan.reminders if r.date >= today], key=lambda r: (r.date, r.shoe or "")))
+    # A replacement the new plan brings forward may want its reminder on a day already lived: it comes today
+    # instead (still on or before the run that needs the new pair, and no earlier than 21 days before it).
+    ahead = [r if r.date >= today else replace(r, date=today) for r in plan.reminders]
+    reminders = tuple(sorted(dict.fromkeys([r for r in previous.reminders if r.date < today] + ahead),
+                             key=lambda r: (r.date, r.shoe or "", r.text)))
     return replace(plan, days=days, reminders=reminders)
 
 

@@ -446,14 +446,6 @@ def test_the_profile_format_example_suggests_a_short_race_that_works(unreachable
     assert check_plan(build_plan(profile, generated_at=GENERATED_AT), profile) == []
 
 
-BUG_SHORT_LONG_RUN = ("BUG: a runner whose longest run is under the shortest session the engine writes (warm-up + "
-                      "10 min + cool-down at the planning pace, 3.9 km at 7:45 /km) gets a 'certified' plan with no "
-                      "run at all: rule 3 caps week 1 at 1.1 x long_run, so week 1 is empty, and rules 1 and 3 then "
-                      "pin every later week to 0 km (planner/solver/frame.py MIN_MAIN_EASY / min_easy_dk vs "
-                      "long_bound; engine.build_plan should refuse or plan shorter sessions)")
-
-
-@pytest.mark.xfail(strict=True, reason=BUG_SHORT_LONG_RUN)
 @pytest.mark.parametrize("current", [{"weekly_distance": 5, "long_run": 3},
                                      {"weekly_distance": 30, "long_run": 3,
                                       "recent_race": {"distance": "5k", "time": "20:00"}}])
@@ -468,11 +460,6 @@ def test_a_plan_is_never_empty_for_a_runner_with_a_short_long_run(current):
     assert sum(w.distance_km for w in plan.weeks) > 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with current.runs_per_week 4 the long-run share is 0.40, so a week "
-                   "needs 3 runs of at least the shortest session (3 x 3.9 km), more than the progression cap "
-                   "allows from 10.5 km a week (11.6 km): every week gets 0 km and the empty plan is certified; "
-                   "runs_per_week 3 plans fine. Same root as the bug above (planner/solver/frame.py min_easy_dk vs "
-                   "the week bounds); for a 10K race the same runner is refused with the generic suggestion")
 def test_a_plan_is_never_empty_for_a_low_volume_runner_with_four_runs_a_week():
     data = {"name": "Four Short Runs", "current": {"weekly_distance": 10.5, "long_run": 4.9, "runs_per_week": 4},
             "goal": {"weekly_distance": 16.8}, "weeks": 12, "start_date": "2026-12-07"}
@@ -480,8 +467,6 @@ def test_a_plan_is_never_empty_for_a_low_volume_runner_with_four_runs_a_week():
     assert all(w.distance_km > 0 for w in plan.weeks)
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_SHORT_LONG_RUN + "; for a race the refusal blames the progression cap "
-                   "and suggests more run days or time budgets, which cannot help, and finds no race date at all")
 def test_a_short_long_run_refusal_names_the_real_blocker():
     exc = refusal({"name": "Short Runs", "current": {"weekly_distance": 5, "long_run": 3},
                    "goal": {"race": "10k", "race_date": "2026-12-27"}, "start_date": "2026-12-07"})
@@ -556,13 +541,6 @@ def test_a_fast_runner_with_a_break_can_race_a_10k_in_may():
     assert check_plan(build_plan(profile, generated_at=GENERATED_AT), profile) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a later race is refused although an earlier one is planned: this runner "
-                   "(40 km a week, long run 10.5 km, VDOT 70, a 10-day break at the start, cutback_ratio 0.6) gets a "
-                   "plan for a 10K on 2027-05-02 but 'Not reachable safely' for 2027-06-06 or 2027-08-01. Its plans "
-                   "have recovery weeks of 0.0 km, and each one lowers the workload-ratio mean so the volume decays "
-                   "week after week (29.9, 28.8, 27.7, 26.6 km) until 10K readiness no longer holds. Suspect "
-                   "planner/solver (recovery weeks with no runs; frame.runs_cap / min_easy_dk of 6.8 km at the fast "
-                   "planning pace)")
 def test_a_later_race_date_is_never_harder_than_an_earlier_one():
     profile = profile_from_data(with_changes(FAST_RUNNER_WITH_A_BREAK,
                                              goal={"race": "10k", "race_date": "2027-08-01"}))

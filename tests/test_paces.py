@@ -255,10 +255,6 @@ def test_min_distance_lasts_at_least_the_minutes(index):
         assert dk <= max_distance_dk(zones, minutes) + 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: min_distance_dk (planner/paces.py) is not the shortest run lasting "
-                   "`minutes` by session_minutes, as its docstring says: it ignores session_minutes' rounding up, "
-                   "e.g. for VDOT 50 and 30 minutes it returns 5.2 km (31 min) although 5.1 km already lasts "
-                   "30 min; the shortest sessions come out 0.1 km longer than needed")
 def test_min_distance_is_the_shortest_run_lasting_the_minutes():
     zones = zones_for(profile(("5k", "19:57")))
     for minutes in range(5, 400):

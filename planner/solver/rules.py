@@ -326,7 +326,8 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
                         default=0)
     if longest_lived and week.full and week.phase != "race" and not week.has_unavailable:
         need = max(need, -(-1000 * longest_lived // _permille(f.rules["long_run_max_share"])))
-    _add(model, v.week_distance(c) <= max(bound, need), gate)
+    if not (lived and a.lenient_first_week):
+        _add(model, v.week_distance(c) <= max(bound, need), gate)
     for w in range(c + 1, len(f.weeks)):
         bar = bar_of(w)
         if bar is None:
