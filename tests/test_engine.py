@@ -426,12 +426,6 @@ def test_the_suggested_shorter_race_is_the_longest_reachable_by_the_date(near_mi
         refusal(with_changes(NEAR_MISS, goal={"race": RACE_KEYS[longer], "race_date": "2027-02-28"}))
 
 
-@pytest.mark.skipif(not os.environ.get("PLANNER_SLOW_TESTS"),
-                    reason="about 100 s of solving; set PLANNER_SLOW_TESTS=1 to run")
-@pytest.mark.xfail(strict=True, reason="BUG: the plan at the engine's own suggested date for the profile-format "
-                   "example (marathon on 2027-05-30 from 10 km a week) fails every staged solve in "
-                   "planner/solver/model.py solve() and falls back to the whole model, which runs to "
-                   "MAX_DETERMINISTIC_TIME (about 100 s here) and returns a plan that is not optimal")
 def test_the_plan_at_the_suggested_date_of_the_profile_format_example_is_optimal(unreachable):
     suggested = suggested_date(unreachable, "2027-01-10")
     plan = build(with_changes(UNREACHABLE, goal={"race": "marathon", "race_date": suggested.isoformat()}))
@@ -529,11 +523,6 @@ FAST_RUNNER_WITH_A_BREAK = {
 }
 
 
-SLOW = pytest.mark.skipif(not os.environ.get("PLANNER_SLOW_TESTS"),
-                          reason="over a minute of solving; set PLANNER_SLOW_TESTS=1 to run")
-
-
-@SLOW
 def test_a_fast_runner_with_a_break_can_race_a_10k_in_may():
     """The control for the test below: this runner, already past 10K readiness, gets a plan for 2 May (it takes
     about 80 s today: every staged solve fails and the whole model runs to its time limit)."""

@@ -60,20 +60,11 @@ def build_model(frame: Frame, *, stage: str = "all",
                 pattern: list[DayDecision] | None = None) -> tuple[cp_model.CpModel, object, list[Penalty]]:
     """One stage's model: "pattern" (booleans), "distances" (``pattern`` held) or "all" (everything at once)."""
     model = cp_model.CpModel()
-    if stage == "quality":
-        v = FixedPatternVars(model, frame, pattern, flexible_quality=True)
-        add_hard_rules(model, v, frame, stage="distances")
-        drops = []
-        for week, dropped in v.quality_dropped():
-            flag = model.NewBoolVar(f"quality_dropped[{week}]")
-            model.Add(flag == dropped)
-            drops.append(Penalty("quality session dropped", "sessions", week, flag, 1))
-        model.Minimize(sum(p.var for p in drops))
-        return model, v, drops
-    if stage == "repair":
-        # The held pattern asks what the distance rules cannot give (too many runs for what a week may hold, too few
-        # for the long-run share): let runs be dropped and quality run easy, each at a price, volumes as usual.
-        v = FixedPatternVars(model, frame, pattern, droppable=True)
+    if stage in ("quality", "repair"):
+        # The held pattern asks what the distance rules cannot give: let quality sessions be run easy ("quality"),
+        # and runs be dropped too ("repair": too many runs for what a week may hold), each at a price, against
+        # the volumes the objective wants, so a session is kept only where it costs the plan less than it gives.
+        v = FixedPatternVars(model, frame, pattern, flexible_quality=True, droppable=stage == "repair")
         add_hard_rules(model, v, frame, stage="distances")
         penalties = add_objective(model, v, frame, stage="distances", minimize=False)
         for week, dropped in v.runs_dropped():
@@ -91,10 +82,13 @@ def build_model(frame: Frame, *, stage: str = "all",
     return model, v, penalties
 
 
-def _run(model: cp_model.CpModel, *, limit: float = MAX_DETERMINISTIC_TIME) -> tuple[cp_model.CpSolver, int]:
+def _run(model: cp_model.CpModel, *, limit: float = MAX_DETERMINISTIC_TIME,
+         linearization_level: int | None = None) -> tuple[cp_model.CpSolver, int]:
     solver = cp_model.CpSolver()
     _parameters(solver)
     solver.parameters.max_deterministic_time = limit
+    if linearization_level is not None:
+        solver.parameters.linearization_level = linearization_level
     status = solver.Solve(model)
     if status == cp_model.MODEL_INVALID:  # pragma: no cover - a bug in the model, not in the input
         raise RuntimeError(f"CP-SAT model invalid: {model.Validate()}")
@@ -155,9 +149,11 @@ def _dropped_quality(frame: Frame, before: list[DayDecision], after: list[DayDec
     return [Bent("quality session dropped", "sessions", w, n) for w, n in sorted(out.items())]
 
 
-def _repaired(frame: Frame, pattern: list[DayDecision]):
-    model, v, penalties = build_model(frame, stage="repair", pattern=pattern)
-    solver, status = _run(model, limit=REPAIR_LIMIT)
+def _flexible(frame: Frame, pattern: list[DayDecision], stage: str, limit: float):
+    model, v, penalties = build_model(frame, stage=stage, pattern=pattern)
+    # The keep-or-drop booleans make a weak relaxation; CP-SAT's full linearization of them (level 2) proves
+    # optimality several times faster here (measured: 0.76 s -> 0.12 s on the marathon example).
+    solver, status = _run(model, limit=limit, linearization_level=2)
     return (solver, v, penalties, status) if _solved(status) else None
 
 
@@ -194,16 +190,11 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
         volumes, _ = desired_curve(attempt)
         held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
         result = _distances(attempt, held)
-        if result is None:
-            model, v, q_penalties = build_model(attempt, stage="quality", pattern=pattern)
-            solver, status = _run(model, limit=QUALITY_LIMIT)
-            if _solved(status):
-                held = v.extract(solver)
-                result = _distances(attempt, held)
-        if result is None:
-            result = _repaired(attempt, held)
-            if result is not None:
-                held = result[1].extract(result[0])
+        for stage, limit in (("quality", QUALITY_LIMIT), ("repair", REPAIR_LIMIT)):
+            if result is None:
+                result = _flexible(attempt, pattern if stage == "quality" else held, stage, limit)
+                if result is not None:
+                    held = result[1].extract(result[0])
         if result is None:
             continue
         solver, v, penalties, status = result

@@ -179,35 +179,42 @@ class FixedPatternVars:
                     self._dist[d] = frame.race_dk
                 elif kind is not None:
                     by_kind.setdefault(kind, []).append(d)
-            for kind, days in sorted(by_kind.items()):
+            for kind, days in sorted(by_kind.items()):  # "easy" before "quality": a quality day may fall back to it
                 hi = min(frame.days[d].max_dk for d in days)
                 var = model.NewIntVar(frame.min_easy_dk, max(frame.min_easy_dk, hi), f"{kind}_km[{w.number}]")
                 kind_var[kind] = var
-                for d in days:
-                    self._dist[d] = var
-                    if droppable:
-                        tag = frame.days[d].date.isoformat()
-                        keep = model.NewBoolVar(f"run_kept[{tag}]")
-                        dist = model.NewIntVar(0, max(frame.min_easy_dk, hi), f"dist[{tag}]")
-                        model.Add(dist == var).OnlyEnforceIf(keep)
-                        model.Add(dist == 0).OnlyEnforceIf(keep.Not())
-                        self._dist[d], self._run_kept[d] = dist, keep
                 if kind == "quality" and not flexible_quality:
                     model.Add(var >= frame.min_quality_dk)
-                    for d in days:
+                for d in days:
+                    tag = frame.days[d].date.isoformat()
+                    top = max(frame.min_easy_dk, frame.days[d].max_dk)
+                    dist = var
+                    if kind == "quality" and not flexible_quality:
                         self._qdist[d] = var
-                elif kind == "quality":
-                    # a quality session the week's volume cannot carry (rule 9 counts all of it as hard) is run
-                    # easy instead: the pattern's guess of the volume may have been high
-                    for d in days:
-                        kept = model.NewBoolVar(f"quality_kept[{frame.days[d].date.isoformat()}]")
-                        qd = model.NewIntVar(0, max(frame.min_easy_dk, hi), f"qdist[{frame.days[d].date.isoformat()}]")
-                        model.Add(qd == self._dist[d]).OnlyEnforceIf(kept)
-                        model.Add(qd == 0).OnlyEnforceIf(kept.Not())
-                        if d in self._run_kept:
-                            model.AddImplication(kept, self._run_kept[d])
+                    elif kind == "quality":
+                        # a quality session the week's volume cannot carry (rule 9 counts all of it as hard) is run
+                        # easy instead, as long as the week's easy runs: the pattern's guess of the volume may have
+                        # been high
+                        if "easy" not in kind_var:
+                            kind_var["easy"] = model.NewIntVar(frame.min_easy_dk, top, f"easy_km[{w.number}]")
+                        kept = model.NewBoolVar(f"quality_kept[{tag}]")
+                        dist = model.NewIntVar(0, top, f"session_km[{tag}]")
+                        model.Add(dist == var).OnlyEnforceIf(kept)
+                        model.Add(dist == kind_var["easy"]).OnlyEnforceIf(kept.Not())
                         model.Add(var >= frame.min_quality_dk).OnlyEnforceIf(kept)
+                        qd = model.NewIntVar(0, top, f"qdist[{tag}]")
+                        model.Add(qd == var).OnlyEnforceIf(kept)
+                        model.Add(qd == 0).OnlyEnforceIf(kept.Not())
                         self._kept[d], self._qdist[d] = kept, qd
+                    if droppable:
+                        keep = model.NewBoolVar(f"run_kept[{tag}]")
+                        ran = model.NewIntVar(0, top, f"dist[{tag}]")
+                        model.Add(ran == dist).OnlyEnforceIf(keep)
+                        model.Add(ran == 0).OnlyEnforceIf(keep.Not())
+                        if d in self._kept:
+                            model.AddImplication(self._kept[d], keep)
+                        dist, self._run_kept[d] = ran, keep
+                    self._dist[d] = dist
             self._week.append(sum(self._dist[d] for d in w.days))
             # valid upper bounds (frame._upper_bounds): they tighten the relaxation, they never cut a plan
             if by_kind:
@@ -215,25 +222,18 @@ class FixedPatternVars:
             for kind, days in by_kind.items():
                 model.Add(kind_var[kind] <= frame.long_bound[w.index])
             pinned_runs = [self._dist[d] for d in pinned if frame.pins[d].kind not in (None, "race")]
-            if droppable and by_kind:
-                longest = model.NewIntVar(0, max(pinned_runs + [frame.long_cap_dk]), f"longest[{w.number}]")
-                model.AddMaxEquality(longest, pinned_runs + [self._dist[d] for days in by_kind.values() for d in days])
-            elif pinned_runs and by_kind:
-                longest = model.NewIntVar(0, max(pinned_runs + [frame.long_cap_dk]), f"longest[{w.number}]")
-                model.AddMaxEquality(longest, pinned_runs + [self._dist[days[0]] for days in by_kind.values()])
-            elif pinned_runs:
-                longest = max(pinned_runs)
-            elif "long" in by_kind:
-                longest = self._dist[by_kind["long"][0]]
+            planned = [self._dist[d] for days in by_kind.values() for d in days]
+            if "long" in by_kind and not droppable and not pinned_runs:
+                longest = kind_var["long"]  # the long run is the longest (below): a plain variable, a tight model
             elif by_kind:
-                longest = model.NewIntVar(0, frame.long_cap_dk, f"longest[{w.number}]")
-                model.AddMaxEquality(longest, [self._dist[days[0]] for days in by_kind.values()])
+                longest = model.NewIntVar(0, max(pinned_runs + [frame.long_cap_dk]), f"longest[{w.number}]")
+                model.AddMaxEquality(longest, pinned_runs + planned)
             else:
-                longest = 0
+                longest = max(pinned_runs, default=0)
             if "long" in by_kind:  # the long run is the longest of the week's runs still to plan
-                for kind in ("easy", "quality"):
-                    if kind in by_kind:
-                        model.Add(kind_var[kind] <= kind_var["long"])
+                for kind, var in kind_var.items():
+                    if kind != "long":
+                        model.Add(var <= kind_var["long"])
             self._longest.append(longest)
 
     def run(self, d: int) -> int:
