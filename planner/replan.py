@@ -89,8 +89,8 @@ def replan_plan(profile: Profile, previous: Plan, log: ActivityLog, *, today: dt
         if next_monday <= previous.end_date:
             variants += [("week kept", next_monday, False)]
     target, notes, solution, kept_until = base, [], None, today
-    for goal_kept in (True, False):  # the goal in any variant before an alternative goal in any
-        for name, first, lenient in variants:
+    for goal_kept in (True, False):  # the goal in any variant before an alternative goal (in the freest variant)
+        for name, first, lenient in (variants if goal_kept else variants[-1:]):
             state["pins"] = pins_from(previous, first)
             state["history"] = replace(actual_history(previous, log, today, first), lenient_first_week=lenient)
             frame = frame_for()
@@ -290,12 +290,23 @@ def _variant_notes(name: str, monday: dt.date, next_monday: dt.date) -> list[War
 
 
 def _earliest_later_date(frame: Frame, frame_for) -> dt.date | None:
-    """The first race date, whole weeks later (up to ALTERNATIVE_WEEKS), at which the same race is safe."""
-    for weeks in range(1, ALTERNATIVE_WEEKS + 1):
-        date = frame.end + dt.timedelta(weeks=weeks)
-        if is_feasible(frame_for(race_date=date)):
-            return date
-    return None
+    """The first race date, whole weeks later (up to ALTERNATIVE_WEEKS), at which the same race is safe: more
+    weeks never make a race less reachable, so a galloping search then bisection finds it in a few probes."""
+    def safe(weeks: int) -> bool:
+        return is_feasible(frame_for(race_date=frame.end + dt.timedelta(weeks=weeks)))
+
+    lo, hi = 0, 1
+    while not safe(hi):
+        lo, hi = hi, hi * 2
+        if hi >= ALTERNATIVE_WEEKS:
+            if not safe(ALTERNATIVE_WEEKS):
+                return None
+            hi = ALTERNATIVE_WEEKS
+            break
+    while hi - lo > 1:  # the first safe week count in (lo, hi]
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if safe(mid) else (mid, hi)
+    return frame.end + dt.timedelta(weeks=hi)
 
 
 def _with_goal(profile: Profile, **update) -> Profile:

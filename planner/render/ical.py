@@ -486,9 +486,11 @@ def _zone_state(zone: dt.tzinfo, instant: int) -> _ZoneState:
 def _transitions(zone: dt.tzinfo, begin: int, end: int) -> tuple[int, ...]:
     """UTC instants (epoch seconds) in [begin, end) at which the zone's offset, name or DST flag changes.
 
-    Sampled every 6 hours, then bisected to the second: time zones do not change twice within 6 hours.
+    Sampled once a day, then bisected to the second: no zone changes twice within a day (the closest pairs in
+    the tz database, Ramadan suspensions of DST, are weeks apart). Daily sampling makes this 4x cheaper than the
+    6-hourly it was, which mattered: it was a tenth of `planner generate`'s own time.
     """
-    step = 6 * 3600
+    step = 24 * 3600
     found = []
     state = _zone_state(zone, begin)
     at = begin
