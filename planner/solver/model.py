@@ -110,12 +110,17 @@ def _as_easy(pattern: list[DayDecision], keep: set[int] | None = None) -> list[D
             for d in pattern]
 
 
+QUALITY_VOLUME_TOLERANCE = 5  # tenths of a km: a quality session may cost its week this much reachable volume
+
+
 def _quality_that_fits(frame: Frame, pattern: list[DayDecision], week_dk: list[int]) -> set[int]:
     """The quality sessions each week can carry, earliest in the week first.
 
     Rule 9 counts a whole session as hard, so k sessions need a week of at least k x the shortest session /
-    hard share. The week can be no bigger than the probe found the rules allow, nor than its easy days' budgets
-    plus the sessions plus a long run that rule 8 keeps to its share of the week.
+    hard share; and they take the place of easy runs, which may be longer, so the week may reach less volume with
+    them. A week keeps the most sessions that fit and cost its reachable volume (the desired volume, at most what
+    the easy days' budgets, the sessions, the long run and rules 8 and 9 let it hold) no more than
+    QUALITY_VOLUME_TOLERANCE: a runner aiming at a weekly volume gets it before a tempo run.
     """
     hard_share = 1 - frame.rules["easy_share_min"]
     share = frame.rules["long_run_max_share"]
@@ -126,16 +131,24 @@ def _quality_that_fits(frame: Frame, pattern: list[DayDecision], week_dk: list[i
             continue
         long_days = [d for d in week.days if pattern[d].kind == "long"]
         share_applies = week.full and week.phase != "race" and not week.has_unavailable
-        for k in range(len(quality), -1, -1):
+        l_room = min(min((frame.days[d].max_dk for d in long_days), default=0), frame.long_bound[w])
+
+        def reach(k: int) -> int:
             easy = [d for d in week.days if pattern[d].kind == "easy"] + quality[k:]
             e_room = len(easy) * min((frame.days[d].max_dk for d in easy), default=0)
-            q_min = k * frame.min_quality_dk
-            l_room = min((frame.days[d].max_dk for d in long_days), default=0)
-            l_room = min(l_room, frame.long_bound[w])
-            most = min(week_dk[w], e_room + q_min + l_room)
+            q_room = k * min((frame.days[d].max_dk for d in quality[:k]), default=0)
+            most = min(week_dk[w], e_room + q_room + l_room)
+            if hard_share < 1:
+                most = min(most, int((e_room + l_room) / (1 - hard_share)))  # rule 9: sessions <= hard share
             if share_applies and long_days:
-                most = min(most, int((e_room + q_min) / (1 - share)))
-            if k == 0 or q_min <= hard_share * most:
+                most = min(most, int((e_room + min(q_room, hard_share * most)) / (1 - share)))  # rule 8
+            return most
+
+        without = reach(0)
+        for k in range(len(quality), -1, -1):
+            most = reach(k)
+            fits = k * frame.min_quality_dk <= hard_share * most
+            if k == 0 or (fits and most >= without - QUALITY_VOLUME_TOLERANCE):
                 keep.update(quality[:k])
                 break
     return keep
