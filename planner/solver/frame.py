@@ -338,9 +338,10 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
         fits = int(hard_share * est // min_quality_dk) if wk.phase != "race" else 9
         quality_cap.append(min(_quality_sessions(wk, profile, conservative, race_km), fits))
         runs = max(1, min(max_runs, int(est // min_easy_dk)))
-        if known_weeks and any(wk.index - k in known_weeks for k in range(1, 5)):
-            # the first weeks back after what was run (re-planning): runs are held to the 30-day longest, which
-            # may be the shortest session, so the week's volume needs every run it can have
+        if known_weeks and wk.index not in known_weeks:
+            # re-planning: what was run makes the volume estimate a rough guess (runs held to the 30-day longest
+            # may need every run day to make a week), so the pattern may use every run; the solver's repair stage
+            # drops the runs a week cannot hold
             runs = max_runs
         if wk.full and wk.phase != "race" and not wk.has_unavailable:
             # rule 8: no run above `share` of the week, so a week with any run holds at least 1/share of them

@@ -129,6 +129,12 @@ def _spike_reference(v: PlanVars, f: Frame, w: int, baseline_in_window: bool):
     earlier = list(range(w - 1, max(-1, w - 4), -1))
     normal = [k for k in earlier if f.weeks[k].full and not f.weeks[k].recovery and not f.weeks[k].has_unavailable
               and f.weeks[k].phase not in ("taper", "race")]
+    if baseline_in_window and normal and all(d in f.pins for d in f.weeks[normal[0]].days):
+        # a week already lived (re-planning): its longest run is known, so take the larger of the two references
+        # (both lie in the 30-day window, so either keeps rule 3; the larger is the one the plan can build on)
+        lived = max((f.pins[d].distance_dk for d in f.weeks[normal[0]].days if f.pins[d].kind not in (None, "race")),
+                    default=0)
+        return max(lived, f.baseline_long_dk)
     if baseline_in_window and (not normal or f.volume_estimate[normal[0]] <= f.baseline_dk):
         return f.baseline_long_dk
     if normal:
