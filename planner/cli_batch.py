@@ -58,9 +58,10 @@ def batch_command(
             raise BatchError("give either --scheduler ADDRESS or --dask, not both")
         loaded = load_roster(roster, defaults)
         with _reporter(len(loaded.entries)) as report:
+            # in_process=False: even one worker is a process of its own, so that Ctrl-C stops the batch at once
             result = run_batch(loaded, output, workers=workers, generated_at=generated_at, base_url=base_url,
                                include_rest_days=rest_days, alarms=alarms,
-                               scheduler=scheduler or ("local" if dask else None), progress=report)
+                               scheduler=scheduler or ("local" if dask else None), progress=report, in_process=False)
         _print_summary(result)
         return result.exit_code
 

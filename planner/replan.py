@@ -24,7 +24,7 @@ from .plan import Actual, ActualDay, ActualWeek, Day, Plan, Warning
 from .profile import Profile
 from .sessions import is_conservative
 from .solver.frame import ActualHistory, Frame, Pin, build_frame
-from .solver.rules import lived_weeks
+from .solver.rules import lived_sessions_need, lived_weeks
 from .solver.model import Solution, blocking_rules, is_feasible, solve
 
 KM_PER_MI = 1.609344
@@ -84,7 +84,7 @@ def replan_plan(profile: Profile, previous: Plan, log: ActivityLog, *, today: dt
     monday = today - dt.timedelta(days=today.weekday())
     next_monday = monday + dt.timedelta(days=7)
     variants = [("as is", today, False)]
-    if previous.start_date < today and today != monday:
+    if previous.start_date < today and today != monday and lived_sessions_need(frame) > 0:
         variants += [("lenient", today, True)]
         if next_monday <= previous.end_date:
             variants += [("week kept", next_monday, False)]

@@ -8,17 +8,20 @@ that rule. With the rule in place the same push yields a plan the checker passes
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from dataclasses import replace
 
 import pytest
 from ortools.sat.python import cp_model
 
-from planner import checks
+from planner import checks, replan
 from planner.engine import compose_plan
+from planner.history import Activity, ActivityLog
 from planner.profile import profile_from_data
 from planner.solver import rules as R
-from planner.solver.frame import build_frame
-from planner.solver.model import Solution, solve
-from planner.solver.variables import PlanVars
+from planner.solver.frame import ActualHistory, build_frame
+from planner.solver.model import Solution, build_model, solve
+from planner.solver.variables import FixedPatternVars, PlanVars
 
 TODAY = dt.date(2026, 11, 25)
 START = dt.date(2026, 12, 7)
@@ -135,3 +138,267 @@ def test_held_pattern_and_joint_model_agree_on_feasibility():
     solver.parameters.max_deterministic_time = 5.0
     assert solver.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert solve(frame) is not None
+
+
+# --- re-planning: lived weeks, pinned days and the rule on volumes actually run -----------------------------------
+
+REPLAN_TODAY = START + dt.timedelta(weeks=4)  # Monday of week 5: weeks 1-4 lived
+ACTUAL_RULE = "Volumes actually run (re-planning)"
+
+
+@functools.cache
+def _base_plan():
+    """The plan of ``_profile()`` as first generated: the plan being followed when re-planning."""
+    profile = _profile()
+    solution = solve(build_frame(profile, today=TODAY, conservative=False))
+    return profile, compose_plan(solution, profile, "2026-11-25T10:00:00Z")
+
+
+def _share_of_week(weeks: dict[int, float]):
+    """Runs of the plan weeks named (1-based) at that share of their distance, the others as planned."""
+    return lambda day: weeks.get((day - START).days // 7 + 1, 1.0)
+
+
+def _long_runs_at(share: float):
+    """Every long run at ``share`` of its distance, the other runs as planned."""
+    _, plan = _base_plan()
+    return lambda day: share if plan.day(day).run.type == "long" else 1.0
+
+
+def _replan_frame(share, today: dt.date = REPLAN_TODAY):
+    """The frame a re-plan from ``today`` solves, after runs logged at ``share(date)`` of the plan's."""
+    profile, plan = _base_plan()
+    log = ActivityLog(source="log.csv", format="Strava export", activities=tuple(
+        Activity(d.date, "Run", round(d.run.distance_km * share(d.date), 2), None, None)
+        for d in plan.days if d.run is not None and d.date < today and share(d.date) > 0))
+    pins = replan.pins_from(plan, today)
+    history = replan.actual_history(plan, log, today, today)
+    layout = [(w.phase, w.recovery) for w in plan.weeks if w.start <= today]
+
+    def frame(known=None, missed=frozenset()):
+        return replan.pin_frame(build_frame(profile, today=TODAY, conservative=False, known_weeks=known,
+                                            missed_weeks=missed, lived_layout=layout), pins, history)
+
+    known, missed = R.lived_weeks(frame())
+    return plan, log, frame(known, frozenset(missed))
+
+
+def _lived_dk(plan, log, today: dt.date) -> list[tuple[int, int]]:
+    """(planned, run) tenths of a km of each plan week lived in full before ``today``."""
+    out = []
+    for week in plan.weeks:
+        days = [week.start + dt.timedelta(days=i) for i in range(7)]
+        if days[-1] >= today:
+            break
+        planned = sum(round(plan.day(x).run.distance_km * 10) for x in days if plan.day(x).run)
+        ran = sum(round(a.distance_km * 10) for a in log.runs if a.date in days)
+        out.append((planned, ran))
+    return out
+
+
+def _actual_volume_breaches(plan, log, frame, week_dk: list[int]) -> list[str]:
+    """Weeks from REPLAN_TODAY on above rules 1 and 2 measured on what was run (computed here from the log):
+    credited no more than planned, a week run at under half its plan no reference week; the first week back at
+    most 1.3 x the mean of the four weeks before it (or the restart floor)."""
+    lived = _lived_dk(plan, log, REPLAN_TODAY)
+    effective = [min(p, r) for p, r in lived]
+    missed = {k for k, (p, r) in enumerate(lived) if 2 * r < p}
+    cap, ratio = 1 + plan.rules["progression_cap"], plan.rules["cutback_ratio"]
+    c = len(lived)
+    out = []
+    runs = -(-1000 // round(plan.rules["long_run_max_share"] * 1000))  # rule 8: a week holds 1/share runs
+    restart = -(-runs * frame.min_easy_dk * 1000 // round(ratio * 1000))
+    mean_bound = max(13 * sum(effective[c - 4:c]) // 40, restart)
+    if week_dk[c] > mean_bound:
+        out.append(f"week {c + 1}: {week_dk[c]} > 1.3 x the mean of the 4 weeks run before it")
+    for w in range(c, len(plan.weeks)):
+        refs = [k for k in range(w - 1, -1, -1) if frame.weeks[k].is_reference and k not in missed]
+        if not refs or refs[0] >= c:
+            continue  # measured against the baseline or a week still to plan: the rules as written cover it
+        if week_dk[w] > cap * effective[refs[0]] + 1e-9:
+            out.append(f"week {w + 1}: {week_dk[w]} > {cap} x {effective[refs[0]]} (week {refs[0] + 1} as run)")
+    return out
+
+
+def _solve_pushed_replan(frame, *, with_actual_rule: bool, push: str):
+    """The re-plan's model (lived days pinned), the rule on actual volumes in or out, pushed against it."""
+    frame.runs_cap = [7] * len(frame.weeks)
+    frame.quality_cap = [3] * len(frame.weeks)
+    frame.max_runs = 7
+    model = cp_model.CpModel()
+    v = PlanVars(model, frame)
+    R.link_day_booleans(model, v, frame)
+    R.link_distances(model, v, frame)
+    for name, _, _, fn in R.HARD_RULES:
+        if name != "Race readiness" and (with_actual_rule or name != ACTUAL_RULE):
+            fn(model, v, frame)
+    _push(push, model, v, frame)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 1.0
+    status = solver.Solve(model)
+    assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE), solver.status_name(status)
+    return [solver.Value(v.week_distance(w)) for w in range(len(frame.weeks))], v.extract(solver)
+
+
+def _spike_breaches(log, frame, decisions) -> list[str]:
+    """Runs of the first re-planned weeks above (1 + cap) x the longest run actually run (or re-planned) in the
+    30 days before them, while those 30 days reach back before REPLAN_TODAY."""
+    cap = 1 + frame.rules["progression_cap"]
+    first = (REPLAN_TODAY - frame.start).days
+    out = []
+    for dec in decisions[first:]:
+        day = frame.days[dec.index]
+        if dec.kind in (None, "race") or day.date - dt.timedelta(days=30) >= REPLAN_TODAY:
+            continue
+        window = day.date - dt.timedelta(days=30)
+        ran = [round(a.distance_km * 10) for a in log.runs if window <= a.date < REPLAN_TODAY]
+        ahead = [d.distance_dk for d in decisions[first:dec.index] if d.kind and frame.days[d.index].date >= window]
+        if dec.distance_dk > cap * max(ran + ahead + [0]) + 1e-9:
+            out.append(f"{day.date}: {dec.distance_dk} > {cap} x {max(ran + ahead + [0])}")
+    return out
+
+
+ACTUAL_CASES = [
+    # week 3 not run at all: no reference week, and it pulls the four-week mean down
+    ("missed week", _share_of_week({3: 0.0}), "Progression cap (rule 1)"),
+    # every long run cut to 60%: no week missed, but no run as long as planned either
+    ("short long runs", _long_runs_at(0.6), "Single-run spike (rule 3)"),
+    # every run at 60%: each week a reference at what was run, the long runs short too
+    ("every run short", _share_of_week({1: 0.6, 2: 0.6, 3: 0.6, 4: 0.6}), "Progression cap (rule 1)"),
+    ("every run short, longest", _share_of_week({1: 0.6, 2: 0.6, 3: 0.6, 4: 0.6}), "Single-run spike (rule 3)"),
+]
+
+
+def _actual_breaches(case, frame, log, plan, week_dk, decisions):
+    if case in ("missed week", "every run short"):
+        return _actual_volume_breaches(plan, log, frame, week_dk)
+    return _spike_breaches(log, frame, decisions)
+
+
+@pytest.mark.parametrize("case,share,push", ACTUAL_CASES, ids=[c[0] for c in ACTUAL_CASES])
+def test_follow_actual_volumes_bites_when_left_out(case, share, push):
+    plan, log, frame = _replan_frame(share)
+    week_dk, decisions = _solve_pushed_replan(frame, with_actual_rule=False, push=push)
+    assert _actual_breaches(case, frame, log, plan, week_dk, decisions), \
+        "pushing without the rule should go beyond what was actually run"
+
+
+@pytest.mark.parametrize("case,share,push", ACTUAL_CASES, ids=[c[0] for c in ACTUAL_CASES])
+def test_follow_actual_volumes_holds_when_in_the_model(case, share, push):
+    plan, log, frame = _replan_frame(share)
+    week_dk, decisions = _solve_pushed_replan(frame, with_actual_rule=True, push=push)
+    assert _actual_breaches(case, frame, log, plan, week_dk, decisions) == []
+    # the lived days themselves stay as planned, whatever was run on them
+    assert week_dk[:4] == [round(w.distance_km * 10) for w in plan.weeks[:4]]
+
+
+def _held(decisions, pins) -> list[tuple]:
+    """(day, decided, pinned) for every pinned day whose decision differs from its pin."""
+    return [(d, (decisions[d].kind, decisions[d].distance_dk, decisions[d].strength),
+             (p.kind, p.distance_dk, p.strength)) for d, p in sorted(pins.items())
+            if (decisions[d].kind, decisions[d].distance_dk if p.kind else 0, decisions[d].strength)
+            != (p.kind, p.distance_dk if p.kind else 0, p.strength)]
+
+
+def _push_volume_solve(model, v, frame):
+    model.Maximize(sum(v.week_distance(w) for w in range(len(frame.weeks))))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 2.0
+    status = solver.Solve(model)
+    assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE), solver.status_name(status)
+    return v.extract(solver)
+
+
+def test_pinned_days_are_held_exactly_by_the_joint_model_and_the_held_pattern():
+    _, _, frame = _replan_frame(lambda day: 1.0)
+    assert len(frame.pins) == 28 and any(p.kind == "quality" for p in frame.pins.values())
+    unpinned = replace(frame, pins={}, actual=None)
+
+    # joint model (PlanVars with distances), pushed to more volume: the pins do not move...
+    model = cp_model.CpModel()
+    v = PlanVars(model, frame)
+    R.add_hard_rules(model, v, frame)
+    joint = _push_volume_solve(model, v, frame)
+    assert _held(joint, frame.pins) == []
+    # ... where the same push without them changes those days
+    model = cp_model.CpModel()
+    v = PlanVars(model, unpinned)
+    R.add_hard_rules(model, v, unpinned)
+    assert _held(_push_volume_solve(model, v, unpinned), frame.pins)
+
+    # the pattern stage (PlanVars without distances) holds their kinds and strength sessions
+    model, v, _ = build_model(frame, stage="pattern")
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    pattern = v.extract(solver)
+    assert [(pattern[d].kind, pattern[d].strength) for d in sorted(frame.pins)] == \
+        [(p.kind, p.strength) for _, p in sorted(frame.pins.items())]
+
+    # the held pattern (FixedPatternVars: one distance per kind and week) keeps each lived day's own distance
+    held = solve(frame).decisions  # a pattern the distance stage can hold
+    model = cp_model.CpModel()
+    fixed = FixedPatternVars(model, frame, held)
+    R.add_hard_rules(model, fixed, frame, stage="distances")
+    assert _held(_push_volume_solve(model, fixed, frame), frame.pins) == []
+    model = cp_model.CpModel()
+    fixed = FixedPatternVars(model, unpinned, held)
+    R.add_hard_rules(model, fixed, unpinned, stage="distances")
+    assert _held(_push_volume_solve(model, fixed, unpinned), frame.pins)
+
+
+def test_lived_weeks_credits_no_more_than_planned_and_marks_weeks_under_half_as_missed():
+    profile, plan = _base_plan()
+    frame = build_frame(profile, today=TODAY, conservative=False)
+    pins = replan.pins_from(plan, START + dt.timedelta(weeks=4))
+    planned = [sum(pins[d].distance_dk for d in frame.weeks[w].days if pins[d].kind) for w in range(4)]
+    long_days = [next(d for d in frame.weeks[w].days if pins[d].kind == "long") for w in range(4)]
+    ran = [planned[0] + 30,                 # over-run: credited as planned
+           planned[1] * 4 // 10,            # 40%: missed
+           -(-planned[2] // 2),             # half (rounded up): run, not missed
+           -(-planned[3] // 2) - 1]         # just under half: missed
+    # each week's run on its long-run day (what matters is the week's total)
+    totals = {frame.days[d].date: r for d, r in zip(long_days, ran)}
+    history = ActualHistory(first_day=4 * 7 + 2, day_total_dk=totals, day_longest_dk=dict(totals))
+    effective, missed = R.lived_weeks(replace(frame, pins=pins, actual=history))
+    assert effective == {0: planned[0], 1: ran[1], 2: ran[2], 3: ran[3]}
+    assert missed == {1, 3}
+    # only weeks lived before the week of the first re-planned day count; none without a history
+    history = replace(history, first_day=2 * 7)
+    assert R.lived_weeks(replace(frame, pins=pins, actual=history)) == ({0: planned[0], 1: ran[1]}, {1})
+    assert R.lived_weeks(frame) == ({}, set())
+
+
+def test_build_frame_keeps_the_layout_of_the_weeks_lived():
+    profile = _profile()
+    fresh = build_frame(profile, today=TODAY, conservative=False)
+    n = len(fresh.weeks)
+    lived = build_frame(profile, today=TODAY, conservative=False, lived_layout=[("build", True)] * 3)
+    assert [(w.phase, w.recovery) for w in lived.weeks[:3]] == [("build", True)] * 3
+    assert [(w.phase, w.recovery) for w in lived.weeks[3:]] == [(w.phase, w.recovery) for w in fresh.weeks[3:]]
+    # taper and race weeks stay what the race needs; a lived "taper" mark on a body week is not taken
+    everything = build_frame(profile, today=TODAY, conservative=False,
+                             lived_layout=[("taper", False)] + [("peak", True)] * (n - 1))
+    assert (everything.weeks[0].phase, everything.weeks[0].recovery) == (fresh.weeks[0].phase,
+                                                                         fresh.weeks[0].recovery)
+    assert [(w.phase, w.recovery) for w in everything.weeks[1:]] == [
+        ("peak", True) if w.phase not in ("taper", "race") else (w.phase, w.recovery) for w in fresh.weeks[1:]]
+
+
+def test_build_frame_expects_volumes_from_the_weeks_run():
+    profile = _profile()
+    fresh = build_frame(profile, today=TODAY, conservative=False)
+    known = {0: 300, 1: 320, 2: 100}
+    ran = build_frame(profile, today=TODAY, conservative=False, known_weeks=known, shrink=0.5)
+    assert ran.volume_estimate[:3] == [300, 320, 100]  # what was run, never shrunk
+    # every run the week can have in the weeks straight after the weeks run (their runs are held short)
+    assert ran.runs_cap[3:7] == [ran.max_runs] * 4
+    low = build_frame(profile, today=TODAY, conservative=False, known_weeks=known)
+    assert low.volume_estimate[3] < fresh.volume_estimate[3]
+    # week 3 missed: no reference week, the one before it is; the expectation grows from there
+    skipped = build_frame(profile, today=TODAY, conservative=False, known_weeks=known, missed_weeks=frozenset({2}))
+    assert skipped.volume_estimate[3] > low.volume_estimate[3]
+    ref = 320 if not skipped.weeks[3].recovery else 320 * profile.rules.cutback_ratio
+    assert skipped.volume_estimate[3] <= (1 + skipped.rules["progression_cap"]) * ref

@@ -257,6 +257,27 @@ def lived_weeks(f: Frame) -> tuple[dict[int, int], set[int]]:
     return effective, missed
 
 
+def lived_sessions_need(f: Frame) -> int:
+    """Re-planning mid-week: the least volume (tenths of a km) the week of the first re-planned day must reach for
+    the sessions already lived in it to keep the rules as written: a planned tempo run keeps rule 9's easy share
+    only in a week big enough, a planned long run rule 8's share. 0 when nothing lived in it needs room."""
+    a = f.actual
+    if a is None or a.first_day >= len(f.days):
+        return 0
+    c = f.days[a.first_day].week
+    week = f.weeks[c]
+    lived = [d for d in week.days if d < a.first_day and d in f.pins]
+    need = 0
+    quality = sum(f.pins[d].distance_dk for d in lived if f.pins[d].kind == "quality")
+    hard_share = 1000 - _permille(f.rules["easy_share_min"])
+    if quality and hard_share > 0 and week.phase != "race":
+        need = -(-1000 * quality // hard_share)
+    longest = max((f.pins[d].distance_dk for d in lived if f.pins[d].kind in ("easy", "long", "quality")), default=0)
+    if longest and week.full and week.phase != "race" and not week.has_unavailable:
+        need = max(need, -(-1000 * longest // _permille(f.rules["long_run_max_share"])))
+    return need
+
+
 def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
     """Re-planning: rules 1, 2 and 3 once more, measured against what was actually run before the first re-planned
     day (no week credited with more than its plan), so a missed week lowers what comes next and an over-run week
@@ -320,19 +341,11 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
     restart = -(-min_week * 1000 // ratio)
     bound = max(bound, restart)
     bound -= shortfall  # in planned km: the lived days count at what was run
-    # ... unless the sessions already lived in the week need more of it: a planned tempo run keeps the week large
-    # enough for rule 9's easy share, a planned long run for rule 8's share (both hold on the plan as written).
-    need = 0
-    quality = sum(f.pins[d].distance_dk for d in lived if f.pins[d].kind == "quality")
-    hard_share = 1000 - _permille(f.rules["easy_share_min"])
-    if quality and hard_share > 0 and f.weeks[c].phase != "race":
-        need = -(-1000 * quality // hard_share)
-    week = f.weeks[c]
-    longest_lived = max((f.pins[d].distance_dk for d in lived if f.pins[d].kind in ("easy", "long", "quality")),
-                        default=0)
-    if longest_lived and week.full and week.phase != "race" and not week.has_unavailable:
-        need = max(need, -(-1000 * longest_lived // _permille(f.rules["long_run_max_share"])))
-    if not (lived and a.lenient_first_week):
+    # ... unless the sessions already lived in the week need more of it (lived_sessions_need); when even that
+    # leaves no plan (the runs still to come are capped by what was run), the re-planner may lift the bound
+    # (lenient_first_week), but only for a week whose lived sessions do need room.
+    need = lived_sessions_need(f)
+    if not (a.lenient_first_week and need > 0):
         _add(model, v.week_distance(c) <= max(bound, need), gate)
     for w in range(c + 1, len(f.weeks)):
         bar = bar_of(w)
@@ -363,7 +376,9 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
         plan_max = max((f.pins[(x - f.start).days].distance_dk if x >= f.start and f.pins.get((x - f.start).days)
                         and f.pins[(x - f.start).days].kind else (f.baseline_long_dk if x < f.start else 0))
                        for x in dates)
-        run_max = max(a.day_longest_dk.get(x, 0) for x in dates)
+        # before the plan the profile's long run stands in, for what was planned and for what was run alike (a
+        # log need not reach back that far; rule 2 reads the weeks before the plan as the baseline too)
+        run_max = max(a.day_longest_dk.get(x, 0) if x >= f.start else f.baseline_long_dk for x in dates)
         lived_bar = max(min(plan_max, run_max), floor)
         between = [future_longest[k] for k in range(c, w) if k in future_longest
                    and (k == c or f.weeks[k].monday >= window_start)]
