@@ -21,10 +21,10 @@ MAX_DETERMINISTIC_TIME = 30.0
 # When the pattern asks more of the volume than the rules let it reach, plan the pattern again on a smaller guess.
 SHRINK_STEPS = (1.0, 0.9, 0.8, 0.65, 0.5)
 QUALITY_LIMIT = 5.0
-REPAIR_LIMIT = 1.0  # work units; a repair that needs more is rare (re-planning after long breaks), and its best
-PROOF_LIMIT = 0.5   # plan found by then is close to optimal (measured: objective within 0.1%)
+REPAIR_LIMIT = 1.0  # work units; a repair that needs more is rare (re-planning after long breaks): then
+PROOF_LIMIT = 0.5   # the one-model solve takes over (solve), unless the goal is proven unreachable
 W_RUN_DROPPED = W_RUN_COUNT  # a run the pattern placed and the repair stage left out: as a run off the usual count
-FALLBACK_LIMIT = 8.0  # the one-model solve is the last resort: best plan found within this much work  # work units; far above what real plans need, a guard against pathological input
+FALLBACK_LIMIT = 2.0  # work units: the one-model solve is the last resort, its best plan within this much work
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,13 @@ def _flexible(frame: Frame, pattern: list[DayDecision], stage: str, limit: float
     # The keep-or-drop booleans make a weak relaxation; CP-SAT's full linearization of them (level 2) proves
     # optimality several times faster here (measured: 0.76 s -> 0.12 s on the marathon example).
     solver, status = _run(model, limit=limit, linearization_level=2)
+    if status == cp_model.UNKNOWN:
+        raise _OutOfTime  # too hard to repair in time: smaller guesses of the same pattern fare no better
     return (solver, v, penalties, status) if _solved(status) else None
+
+
+class _OutOfTime(Exception):
+    """A flexible stage found no plan within its limit, without proving there is none."""
 
 
 def _distances(frame: Frame, pattern: list[DayDecision]):
@@ -204,11 +210,16 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
         volumes, _ = desired_curve(attempt)
         held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
         result = _distances(attempt, held)
-        for stage, limit in (("quality", QUALITY_LIMIT), ("repair", REPAIR_LIMIT)):
-            if result is None:
-                result = _flexible(attempt, pattern if stage == "quality" else held, stage, limit)
-                if result is not None:
-                    held = result[1].extract(result[0])
+        try:
+            for stage, limit in (("quality", QUALITY_LIMIT), ("repair", REPAIR_LIMIT)):
+                if result is None:
+                    result = _flexible(attempt, pattern if stage == "quality" else held, stage, limit)
+                    if result is not None:
+                        held = result[1].extract(result[0])
+        except _OutOfTime:
+            if proven_infeasible(frame):
+                return None
+            break  # straight to the one-model solve
         if result is None:
             if shrink == SHRINK_STEPS[0] and proven_infeasible(frame):
                 return None  # nothing keeps every rule: no smaller guess or bigger model can find a plan
