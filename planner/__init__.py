@@ -13,15 +13,23 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .checks import check_plan  # noqa: E402
-from .engine import build_plan  # noqa: E402
-from .errors import InfeasibleGoal, PlannerError, PlanRuleViolation, ProfileError  # noqa: E402
-from .plan import Plan, load_plan  # noqa: E402
-from .profile import Profile, load_profile  # noqa: E402
-from .render.html import render_html  # noqa: E402
-from .render.ical import render_ical  # noqa: E402
-from .render.json import render_json  # noqa: E402
-from .render.table import render_csv  # noqa: E402
+# The names below are imported on first use: `planner version` or `planner schema` need not load OR-Tools.
+_LAZY = {
+    "check_plan": "checks", "build_plan": "engine", "InfeasibleGoal": "errors", "PlannerError": "errors",
+    "PlanRuleViolation": "errors", "ProfileError": "errors", "Plan": "plan", "load_plan": "plan",
+    "Profile": "profile", "load_profile": "profile", "render_html": "render.html", "render_ical": "render.ical",
+    "render_json": "render.json", "render_csv": "render.table",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'planner' has no attribute {name!r}")
+
 
 __all__ = [
     "__version__", "load_profile", "build_plan", "check_plan", "load_plan", "render_html", "render_ical",

@@ -64,6 +64,8 @@ class _Worker:
 
 
 class _Pool:
+    """The workers of one batch and the runners still to send; one thread (the caller's) drives it all."""
+
     def __init__(self, options: BatchOptions, out_dir: Path, interrupts: InterruptWatch):
         self.options, self.out_dir, self.interrupts = options, out_dir, interrupts
         self.context = multiprocessing.get_context(START_METHOD)

@@ -65,3 +65,16 @@ def example_plan():
 def example_path(request) -> Path:
     """Each example profile path in turn."""
     return request.param
+
+
+HANG_GUARD_SECONDS = 600  # no single test comes near this; a hung one is dumped and ended instead of blocking CI
+
+
+@pytest.fixture(autouse=True)
+def _hang_guard():
+    """A test that hangs (a subprocess, a solver, a server) prints every thread's stack and ends the run,
+    rather than running into CI's overall timeout with nothing to show for it."""
+    import faulthandler
+    faulthandler.dump_traceback_later(HANG_GUARD_SECONDS, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()

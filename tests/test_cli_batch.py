@@ -1,4 +1,8 @@
-"""`planner batch` (planner/cli_batch.py): exit codes, what it prints, and Ctrl-C on a real process."""
+"""`planner batch` (planner/cli_batch.py): exit codes, what it prints, and Ctrl-C on a real process.
+
+The Ctrl-C tests run `planner batch` as a process group of its own, as a terminal would; every wait on it is bounded,
+and the whole group (workers included) is killed whatever happens, so no test can hang.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,18 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import GENERATED_AT, ROOT, planner_command, subprocess_env
 from planner.batch import PARTIAL_PREFIX
+from planner.batch_pool import RUNNERS_IN_FLIGHT
 from planner.cli import app
+from test_batch import kill_group, run_bounded
 
 runner = CliRunner()
 PLAN_FILES = {"plan.json", "plan.csv", "plan.html", "plan.ics"}
@@ -112,39 +120,86 @@ def test_help_explains_the_roster_and_exit_codes():
         assert text in result.stdout, text
 
 
-def test_ctrl_c_on_a_running_batch_exits_130_and_leaves_only_whole_folders(tmp_path):
-    # Fitness plans of 12 weeks (tens of ms each): the batch is still running when Ctrl-C arrives.
-    rows = [{"name": f"Runner {i:02d}", **CHEAP, "weeks": "12", "goal.weekly_distance": "26"} for i in range(30)]
-    path = roster(tmp_path / "club.csv", rows)
+class StderrLines:
+    """A process's stderr, read line by line in a thread, so that waiting for a line can time out."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._read, args=(process.stderr,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            with self.changed:
+                self.lines.append(line)
+                self.changed.notify_all()
+
+    def wait_for(self, text: str, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: any(text in line for line in self.lines), timeout)
+
+    def text(self) -> str:
+        self.thread.join(timeout=30)
+        with self.changed:
+            return "".join(self.lines)
+
+
+def wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+MOMENTS = {  # when Ctrl-C comes; the batch cannot have finished at any of them (one of its runners never does)
+    "as the workers start": lambda out, lines: wait_until(lambda: (out / "feeds.json").exists(), 120),
+    "mid-run": lambda out, lines: lines.wait_for("1/12 runners done", 120),
+    # the other worker has planned every runner it could: all but those sent to the stuck one
+    "near the end": lambda out, lines: lines.wait_for(f"{12 - RUNNERS_IN_FLIGHT}/12 runners done", 120),
+}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a terminal's Ctrl-C to a process group; a FIFO")
+@pytest.mark.parametrize("moment", list(MOMENTS))
+def test_ctrl_c_at_any_moment_exits_130_at_once_leaving_only_whole_folders(tmp_path, moment):
+    path = roster(tmp_path / "club.csv", [{"name": f"Runner {i:02d}", **CHEAP} for i in range(12)])
     out = tmp_path / "out"
+    # runner-01's previous calendar is a FIFO nobody writes to: planning it never ends, like a solve that takes for
+    # ever, so the batch is surely still running when Ctrl-C comes, and it must not wait for that runner
+    (out / "runner-01").mkdir(parents=True)
+    os.mkfifo(out / "runner-01" / "plan.ics")
     process = subprocess.Popen([*planner_command(), "batch", str(path), "-o", str(out), "--workers", "2",
                                 "--generated-at", GENERATED_AT], cwd=ROOT, env=subprocess_env(),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        first = process.stderr.readline()  # "3/30 runners done": the pool is up and planning
-        assert "runners done" in first, first
+        lines = StderrLines(process)
+        assert MOMENTS[moment](out, lines), lines.text()
         os.killpg(process.pid, signal.SIGINT)  # what a terminal sends the whole foreground group on Ctrl-C
-        stdout, stderr = process.communicate(timeout=120)
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running 60 s after Ctrl-C {moment}")
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    assert process.returncode == 130, (stdout, stderr)
+        kill_group(process)  # whatever is left of the group, workers included (nothing, when all went well)
+    stderr = lines.text()
+    assert process.returncode == 130, stderr
     assert "Interrupted: nothing half-written was left behind." in stderr
-    assert_no_traceback(stdout, stderr)
-    folders = [p for p in out.iterdir() if p.is_dir()]
-    assert 3 <= len(folders) < 30
+    assert_no_traceback(stderr)
+    folders = [p for p in out.iterdir() if p.is_dir() and p.name != "runner-01"]
     for folder in folders:
         assert {p.name for p in folder.iterdir()} == PLAN_FILES, folder
         json.loads((folder / "plan.json").read_text(encoding="utf-8"))
     assert not list(out.glob(f"{PARTIAL_PREFIX}*")) and not list(out.rglob("*.tmp"))
     assert not (out / "index.html").exists()
-    # the next run completes the batch and keeps what was written
-    before = {p.name: (p / "plan.json").stat().st_mtime_ns for p in folders}
-    time.sleep(0.01)
-    done = subprocess.run([*planner_command(), "batch", str(path), "-o", str(out), "--workers", "1",
-                           "--generated-at", GENERATED_AT], cwd=ROOT, env=subprocess_env(), capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert all((out / name / "plan.json").stat().st_mtime_ns == mtime for name, mtime in before.items())
-    assert len([p for p in out.iterdir() if p.is_dir()]) == 30
+    if moment == "near the end":
+        assert len(folders) == 12 - RUNNERS_IN_FLIGHT
+    if moment == "mid-run":  # the next run completes the batch and keeps what was written
+        (out / "runner-01" / "plan.ics").unlink()
+        before = {p.name: (p / "plan.json").stat().st_mtime_ns for p in folders}
+        done = run_bounded([*planner_command(), "batch", str(path), "-o", str(out), "--generated-at", GENERATED_AT],
+                           timeout=300, cwd=ROOT, env=subprocess_env())
+        assert done.returncode == 0, done.stderr
+        assert all((out / name / "plan.json").stat().st_mtime_ns == mtime for name, mtime in before.items())
+        assert len([p for p in out.iterdir() if p.is_dir()]) == 12

@@ -53,6 +53,9 @@ def _parameters(solver: cp_model.CpSolver, *, feasibility_only: bool = False) ->
     p.random_seed = RANDOM_SEED
     p.max_deterministic_time = 5.0 if feasibility_only else MAX_DETERMINISTIC_TIME
     p.log_search_progress = False
+    # CP-SAT's own Ctrl-C handler is unsafe (it allocates inside the signal handler: deadlocks and crashes were
+    # seen under load) and resets SIGINT after each solve; Ctrl-C is the caller's to handle.
+    p.catch_sigint_signal = False
     # Our models are small and already tight; presolve costs more than it saves (measured: 4-10x slower with it).
     p.cp_model_presolve = False
 
