@@ -164,8 +164,14 @@ def _check_first_runs(frame: Frame) -> None:
 # --- explaining an unreachable goal --------------------------------------------------------------------
 
 def explain_infeasible(frame: Frame, profile: Profile, today: dt.date, conservative: bool) -> InfeasibleGoal:
-    blocking = blocking_rules(frame)
+    # The week caps on runs are a guess to keep the pattern small, not a rule: explain with every run day open, so
+    # the rules that block are named rather than the guess.
+    blocking = blocking_rules(replace(frame, runs_cap=[frame.max_runs] * len(frame.weeks)))
     names = [name for name, _ in blocking] or ["the schedule (run days, rest days and time budgets)"]
+    if names == ["Race readiness"]:
+        # readiness alone against the calendar: too few weeks to build up, at the pace rules 1 and 3 allow
+        names.append("too few weeks before the race to build up to it at the pace the progression cap (rule 1) "
+                     "and the single-run spike rule (rule 3) allow")
     goal = _goal_text(profile)
     lead = (f"Not reachable safely: {goal} on {frame.end} from {_dist(profile, profile.weekly_km)} a week "
             f"(longest run {_dist(profile, profile.long_run_km)})." if profile.goal.race is not None else
@@ -356,7 +362,8 @@ def _bent_warnings(solution: Solution, profile: Profile) -> list[Warning]:
             out.append(Warning("goal", f"Peak week reaches {_dist(profile, best)} of the "
                                        f"{_dist(profile, f.target_week_dk / 10)} aimed for: {why}."))
         elif name == "long run short of target":
-            best = max((d.distance_dk for d in solution.decisions if d.kind == "long"), default=0) / 10
+            best = max((d.distance_dk for d in solution.decisions if d.kind in ("long", "easy", "quality")),
+                       default=0) / 10  # the longest run, whether or not the week calls it the long run
             if best >= f.target_long_dk / 10 - 0.5:
                 continue
             out.append(Warning("goal", f"Longest run reaches {_dist(profile, best)} of the "

@@ -176,6 +176,16 @@ def _flexible(frame: Frame, pattern: list[DayDecision], stage: str, limit: float
     return (solver, v, penalties, status) if _solved(status) else None
 
 
+def _emptied(frame: Frame, before: list[DayDecision], after: list[DayDecision]) -> bool:
+    """Whether a repair dropped every run of a week that had some."""
+    for week in frame.weeks:
+        had = any(before[d].kind not in (None, "race") and d not in frame.pins for d in week.days)
+        kept = any(after[d].kind not in (None, "race") and d not in frame.pins for d in week.days)
+        if had and not kept:
+            return True
+    return False
+
+
 class _OutOfTime(Exception):
     """A flexible stage found no plan within its limit, without proving there is none."""
 
@@ -217,6 +227,8 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
             for stage, limit in (("quality", QUALITY_LIMIT), ("repair", REPAIR_LIMIT)):
                 if result is None:
                     result = _flexible(attempt, pattern if stage == "quality" else held, stage, limit)
+                    if result is not None and stage == "repair" and _emptied(attempt, held, result[1].extract(result[0])):
+                        result = None  # a repair that empties whole weeks is no plan: another pattern is needed
                     if result is not None:
                         held = result[1].extract(result[0])
         except _OutOfTime:

@@ -55,9 +55,16 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
             model.Add(q == 0)
         if not day.can_strength:
             model.Add(s == 0)
+    need = math.ceil(1 / f.rules["long_run_max_share"] - 1e-9)
     for w, week in enumerate(f.weeks):
         training = [d for d in week.days if not f.days[d].is_race]
         model.Add(sum(v.long(d) for d in training) <= 1)
+        if week.full and week.phase != "race" and not week.has_unavailable and training:
+            # implied by rule 8 (no run above `share` of the week): a week with any run holds 1/share of them
+            runs = sum(v.run(d) for d in training)
+            any_run = model.NewBoolVar(f"runs_any[{week.number}]")
+            model.Add(runs >= need * any_run)
+            model.Add(runs <= len(training) * any_run)
         model.Add(sum(v.run(d) for d in week.days) <= f.runs_cap[w])
         model.Add(sum(v.quality(d) for d in training) <= f.quality_cap[w])
 
