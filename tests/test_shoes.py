@@ -335,7 +335,6 @@ def _profiles_with_shoes():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (ROOT / "planner" / "engine.py").exists(), reason="planner/engine.py not written yet")
 @pytest.mark.parametrize("path", _profiles_with_shoes(), ids=lambda p: p.stem)
 def test_real_plans_keep_the_shoe_rules(path, example_plan):
     try:
