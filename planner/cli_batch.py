@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from .batch import BatchError, BatchResult, RunnerOutcome, load_roster, run_batch
+if TYPE_CHECKING:
+    from .batch import BatchResult, RunnerOutcome
 
 
 def batch_command(
@@ -54,6 +55,7 @@ def batch_command(
     from .cli import run_guarded
 
     def body() -> int:
+        from .batch import BatchError, load_roster, run_batch  # here: `planner generate` need not load the batch
         if scheduler and dask:
             raise BatchError("give either --scheduler ADDRESS or --dask, not both")
         loaded = load_roster(roster, defaults)
