@@ -9,7 +9,6 @@ what would work instead (found by solving, not guessed).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from dataclasses import replace
 
@@ -134,7 +133,7 @@ def _check_first_runs(frame: Frame) -> None:
     wc = frame.rules["warmup_minutes"] + frame.rules["cooldown_minutes"]
     shortest = _dist(profile, frame.min_easy_dk / 10)
     share = frame.rules["long_run_max_share"]
-    runs = math.ceil(1 / share - 1e-9)
+    runs = frame.share_runs_min
     if capm * frame.baseline_dk // 1000 < runs * frame.min_easy_dk:
         smallest = _dist(profile, runs * frame.min_easy_dk / 10)
         raise InfeasibleGoal(

@@ -52,17 +52,25 @@ def replan_plan(profile: Profile, previous: Plan, log: ActivityLog, *, today: dt
     conservative = is_conservative(base, previous.start_date)
     note = _log_note(previous, log, today)
     layout = [(w.phase, w.recovery) for w in previous.weeks if w.start <= today]
-    state = {"pins": pins_from(previous, today), "history": actual_history(previous, log, today, today)}
+    state: dict = {}
+
+    def live_until(first: dt.date, lenient: bool = False) -> None:
+        """Pin the days before ``first`` and read what was run before ``today``; the weeks lived, as run (what the
+        weeks ahead can grow from), depend on nothing else, so they are worked out once here."""
+        pins = pins_from(previous, first)
+        history = replace(actual_history(previous, log, today, first), lenient_first_week=lenient)
+        lived = pin_frame(build_frame(base, today=previous.start_date, conservative=conservative,
+                                      lived_layout=layout), pins, history)
+        known, missed = lived_weeks(lived)
+        state.update(pins=pins, history=history, known=known, missed=frozenset(missed))
 
     def frame_for(race_date: dt.date | None = None, race_km: float | None = None, shrink: float = 1.0) -> Frame:
-        pins, history = state["pins"], state["history"]
+        return pin_frame(build_frame(base, today=previous.start_date, conservative=conservative, race_date=race_date,
+                                     race_km=race_km, shrink=shrink, known_weeks=state["known"],
+                                     missed_weeks=state["missed"], lived_layout=layout),
+                         state["pins"], state["history"])
 
-        def frame(known=None, missed=frozenset()) -> Frame:
-            return pin_frame(build_frame(base, today=previous.start_date, conservative=conservative,
-                                         race_date=race_date, race_km=race_km, shrink=shrink, known_weeks=known,
-                                         missed_weeks=missed, lived_layout=layout), pins, history)
-        known, missed = lived_weeks(frame())  # the weeks lived, as run: what the weeks ahead can grow from
-        return frame(known, frozenset(missed))
+    live_until(today)
 
     frame = frame_for()
     _check_race_day_budget(frame)
@@ -91,8 +99,7 @@ def replan_plan(profile: Profile, previous: Plan, log: ActivityLog, *, today: dt
     target, notes, solution, kept_until = base, [], None, today
     for goal_kept in (True, False):  # the goal in any variant before an alternative goal (in the freest variant)
         for name, first, lenient in (variants if goal_kept else variants[-1:]):
-            state["pins"] = pins_from(previous, first)
-            state["history"] = replace(actual_history(previous, log, today, first), lenient_first_week=lenient)
+            live_until(first, lenient)
             frame = frame_for()
             if goal_kept:
                 solution = solve(frame, reframe=lambda shrink: frame_for(shrink=shrink))
@@ -108,7 +115,7 @@ def replan_plan(profile: Profile, previous: Plan, log: ActivityLog, *, today: dt
         if solution is not None:
             break
     if solution is None:
-        state["pins"], state["history"] = pins_from(previous, today), actual_history(previous, log, today, today)
+        live_until(today)
         _refuse(base, frame_for())
     plan = compose_plan(solution, target, format_stamp(stamp))
     plan = splice(previous, plan, kept_until, solution)
@@ -239,16 +246,16 @@ def _nearest_alternative(profile: Profile, frame: Frame, frame_for) -> tuple[Sol
     Returns the solution, the profile it answers (its goal changed; the plan is certified against it) and the
     warning that says so; None when neither exists."""
     goal = _goal_text(profile)
-    blocked = [name for name, _ in blocking_rules(frame)] or ["the schedule"]
-    first = frame.days[frame.actual.first_day].date
+    blocked = _blocked(frame)
     lead = f"After what you ran, the {goal} on {frame.end} is no longer reachable safely (blocked by: {'; '.join(blocked)})."
     if frame.race_km is not None:
         later = _earliest_later_date(frame, frame_for)
         when = (f" The same distance is safely reachable by {later}, the earliest such date." if later else "")
         for name, km in STANDARD_RACES:
-            if km >= frame.race_km - 1e-6 or not is_feasible(frame_for(race_km=km)):
+            shorter = frame_for(race_km=km) if km < frame.race_km - 1e-6 else None
+            if shorter is None or not is_feasible(shorter):
                 continue
-            solution = solve(frame_for(race_km=km), reframe=lambda shrink, km=km: frame_for(race_km=km, shrink=shrink))
+            solution = solve(shorter, reframe=lambda shrink, km=km: frame_for(race_km=km, shrink=shrink))
             if solution is not None:
                 target = _with_goal(profile, race=RACE_KEYS[km], target_time=None)
                 return solution, target, Warning("goal", (
@@ -264,9 +271,14 @@ def _nearest_alternative(profile: Profile, frame: Frame, frame_for) -> tuple[Sol
     return None
 
 
+def _blocked(frame: Frame) -> list[str]:
+    """The rules that together leave no plan (CP-SAT's sufficient assumptions), by name."""
+    return [name for name, _ in blocking_rules(frame)] or ["the schedule"]
+
+
 def _refuse(profile: Profile, frame: Frame) -> None:
     goal = _goal_text(profile)
-    blocked = [name for name, _ in blocking_rules(frame)] or ["the schedule"]
+    blocked = _blocked(frame)
     first = frame.days[frame.actual.first_day].date
     raise InfeasibleGoal(
         f"Not reachable safely after what you ran: {goal}, re-planned from {first}. Blocked by: {'; '.join(blocked)}.",

@@ -160,6 +160,8 @@ class Frame:
     min_easy_dk: int
     min_quality_dk: int
     long_cap_dk: int  # duration cap (rule 8) as distance
+    share_runs_min: int  # rule 8: a full week with any run holds at least this many (1 / long_run_max_share)
+    restart_dk: int  # the least first week back after a break when re-planning (rules.follow_actual_volumes)
     long_run_pref: str | None
     strength_pref: tuple[str, ...]
     notes: list[str] = field(default_factory=list)
@@ -284,12 +286,9 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
         # re-planning: the weeks lived keep the phase and recovery mark they were planned with
         if phases[w] not in ("taper", "race") and phase not in ("taper", "race"):
             phases[w], recovery[w] = phase, rec
-    def lay_out_weeks() -> list[FrameWeek]:
-        return [FrameWeek(index=w, monday=m, days=tuple(week_days[m]), phase=phases[w], recovery=recovery[w],
-                          has_unavailable=any(days[i].unavailable for i in week_days[m]))
-                for w, m in enumerate(mondays)]
-
-    weeks = lay_out_weeks()
+    weeks = [FrameWeek(index=w, monday=m, days=tuple(week_days[m]), phase=phases[w], recovery=recovery[w],
+                       has_unavailable=any(days[i].unavailable for i in week_days[m]))
+             for w, m in enumerate(mondays)]
 
     # --- targets -------------------------------------------------------------------------------
     if race_km is not None:
@@ -319,18 +318,16 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
             predicted = race_km * zones.planning_easy_s_per_km * 0.92
         race_minutes = r.warmup_minutes + math.ceil(predicted / 60) + r.cooldown_minutes
 
-    min_week = math.ceil(1 / share - 1e-9) * min_easy_dk  # rule 8: the least a full week with any run can hold
-    restart = math.ceil(min_week / r.cutback_ratio)  # rules.follow_actual_volumes: the least first week back
-
-    def bounds_and_estimate():
-        week_bound, long_bound = _upper_bounds(weeks, days, int(round(profile.weekly_km * 10)),
-                                               int(round(profile.long_run_km * 10)), cap, r.cutback_ratio, start,
-                                               int(round(race_km * 10)) if race_km is not None else 0)
-        estimate = _volume_estimate(weeks, days, profile.weekly_km * 10, t_week * 10, cap, r.cutback_ratio, shrink,
-                                    known_weeks or {}, missed_weeks, restart)
-        return week_bound, long_bound, estimate
-
-    week_bound, long_bound, estimate = bounds_and_estimate()
+    # rule 8 (no run above `share` of the week): a full week with any run holds at least this many
+    share_runs_min = math.ceil(1 / share - 1e-9)
+    # the least first week back after a break (rules.follow_actual_volumes): the smallest week with runs, over the
+    # cutback ratio, so the recovery weeks after it can hold runs too
+    restart_dk = -(-share_runs_min * min_easy_dk * 1000 // int(round(r.cutback_ratio * 1000)))
+    week_bound, long_bound = _upper_bounds(weeks, days, int(round(profile.weekly_km * 10)),
+                                           int(round(profile.long_run_km * 10)), cap, r.cutback_ratio, start,
+                                           int(round(race_km * 10)) if race_km is not None else 0)
+    estimate = _volume_estimate(weeks, days, profile.weekly_km * 10, t_week * 10, cap, r.cutback_ratio, shrink,
+                                known_weeks or {}, missed_weeks, restart_dk)
     quality_cap, runs_cap = [], []
     hard_share = 1 - r.easy_share_min
     for wk, est in zip(weeks, estimate):
@@ -344,8 +341,7 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
             # drops the runs a week cannot hold
             runs = max_runs
         if wk.full and wk.phase != "race" and not wk.has_unavailable:
-            # rule 8: no run above `share` of the week, so a week with any run holds at least 1/share of them
-            runs = max(runs, min(max_runs, math.ceil(1 / share - 1e-9)))
+            runs = max(runs, min(max_runs, share_runs_min))  # rule 8: a week with any run holds this many
         runs_cap.append(runs)
 
     return Frame(
@@ -356,6 +352,7 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
         desired_runs=desired, max_runs=max_runs, quality_cap=quality_cap, runs_cap=runs_cap,
         volume_estimate=estimate, week_bound=week_bound, long_bound=long_bound,
         min_easy_dk=min_easy_dk, min_quality_dk=min_quality_dk, long_cap_dk=long_cap_dk,
+        share_runs_min=share_runs_min, restart_dk=restart_dk,
         long_run_pref=sched.long_run_day, strength_pref=tuple(sched.strength_days or ()),
     )
 

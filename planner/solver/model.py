@@ -18,9 +18,10 @@ from .variables import DayDecision, FixedPatternVars, PlanVars
 NUM_WORKERS = 1          # one worker: reproducible, and batch planning runs one process per core anyway
 RANDOM_SEED = 0
 MAX_DETERMINISTIC_TIME = 30.0
+FEASIBILITY_LIMIT = 5.0  # work units for a what-if probe or an explanation
 # When the pattern asks more of the volume than the rules let it reach, plan the pattern again on a smaller guess.
 SHRINK_STEPS = (1.0, 0.9, 0.8, 0.65, 0.5)
-QUALITY_LIMIT = 5.0
+QUALITY_LIMIT = 5.0  # work units; far above what real plans need, a guard against pathological input
 REPAIR_LIMIT = 1.0  # work units; a repair that needs more is rare (re-planning after long breaks): then
 PROOF_LIMIT = 0.5   # the one-model solve takes over (solve), unless the goal is proven unreachable
 W_RUN_DROPPED = W_RUN_COUNT  # a run the pattern placed and the repair stage left out: as a run off the usual count
@@ -51,7 +52,7 @@ def _parameters(solver: cp_model.CpSolver, *, feasibility_only: bool = False) ->
     p = solver.parameters
     p.num_workers = NUM_WORKERS
     p.random_seed = RANDOM_SEED
-    p.max_deterministic_time = 5.0 if feasibility_only else MAX_DETERMINISTIC_TIME
+    p.max_deterministic_time = FEASIBILITY_LIMIT if feasibility_only else MAX_DETERMINISTIC_TIME
     p.log_search_progress = False
     # CP-SAT's own Ctrl-C handler is unsafe (it allocates inside the signal handler: deadlocks and crashes were
     # seen under load) and resets SIGINT after each solve; Ctrl-C is the caller's to handle.
@@ -209,6 +210,13 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
     of the volume, it is planned again on a smaller guess; and as a last resort the whole model is solved at once
     (slower, but complete), so a plan is never refused that the rules allow.
     """
+    proven: list[bool] = []  # the feasibility proof runs once, after the first attempt fails
+
+    def unreachable() -> bool:
+        if not proven:
+            proven.append(proven_infeasible(frame))
+        return proven[0]
+
     for shrink in SHRINK_STEPS:
         attempt = frame if shrink == 1.0 else (reframe(shrink) if reframe is not None else None)
         if attempt is None:
@@ -227,16 +235,18 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
             for stage, limit in (("quality", QUALITY_LIMIT), ("repair", REPAIR_LIMIT)):
                 if result is None:
                     result = _flexible(attempt, pattern if stage == "quality" else held, stage, limit)
-                    if result is not None and stage == "repair" and _emptied(attempt, held, result[1].extract(result[0])):
-                        result = None  # a repair that empties whole weeks is no plan: another pattern is needed
                     if result is not None:
-                        held = result[1].extract(result[0])
+                        repaired = result[1].extract(result[0])
+                        if stage == "repair" and _emptied(attempt, held, repaired):
+                            result = None  # a repair that empties whole weeks is no plan: another pattern is needed
+                        else:
+                            held = repaired
         except _OutOfTime:
-            if proven_infeasible(frame):
+            if unreachable():
                 return None
             break  # straight to the one-model solve
         if result is None:
-            if shrink == SHRINK_STEPS[0] and proven_infeasible(frame):
+            if unreachable():
                 return None  # nothing keeps every rule: no smaller guess or bigger model can find a plan
             continue
         solver, v, penalties, status = result
@@ -276,27 +286,27 @@ def _merge_quality(*groups: list[Bent]) -> list[Bent]:
     return [Bent("quality session dropped", "sessions", w, n) for w, n in sorted(total.items())]
 
 
-def proven_infeasible(frame: Frame, limit: float = PROOF_LIMIT) -> bool:
-    """Whether CP-SAT proves, within ``limit`` work units, that no plan keeps every rule (False: found one, or
-    could not tell in time). Unreachable goals are usually proven so in milliseconds, which spares them the
-    smaller guesses and the one-model fallback."""
+def _feasibility(frame: Frame, limit: float) -> int:
+    """CP-SAT's status for the whole model without an objective (a what-if probe), within ``limit`` work units."""
     model = cp_model.CpModel()
     v = PlanVars(model, frame)
     add_hard_rules(model, v, frame)
     solver = cp_model.CpSolver()
     _parameters(solver, feasibility_only=True)
     solver.parameters.max_deterministic_time = limit
-    return solver.Solve(model) == cp_model.INFEASIBLE
+    return solver.Solve(model)
+
+
+def proven_infeasible(frame: Frame, limit: float = PROOF_LIMIT) -> bool:
+    """Whether CP-SAT proves, within ``limit`` work units, that no plan keeps every rule (False: found one, or
+    could not tell in time). Unreachable goals are usually proven so in milliseconds, which spares them the
+    smaller guesses and the one-model fallback."""
+    return _feasibility(frame, limit) == cp_model.INFEASIBLE
 
 
 def is_feasible(frame: Frame) -> bool:
     """Whether any plan satisfies every rule (no objective: a what-if probe for suggestions)."""
-    model = cp_model.CpModel()
-    v = PlanVars(model, frame)
-    add_hard_rules(model, v, frame)
-    solver = cp_model.CpSolver()
-    _parameters(solver, feasibility_only=True)
-    return solver.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return _feasibility(frame, FEASIBILITY_LIMIT) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 def blocking_rules(frame: Frame) -> list[tuple[str, int | None]]:

@@ -8,7 +8,6 @@ Ratios are scaled to integers (per mille) so the arithmetic is exact; distances 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Callable
 
 from ortools.sat.python import cp_model
@@ -55,7 +54,6 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
             model.Add(q == 0)
         if not day.can_strength:
             model.Add(s == 0)
-    need = math.ceil(1 / f.rules["long_run_max_share"] - 1e-9)
     for w, week in enumerate(f.weeks):
         training = [d for d in week.days if not f.days[d].is_race]
         model.Add(sum(v.long(d) for d in training) <= 1)
@@ -63,7 +61,7 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
             # implied by rule 8 (no run above `share` of the week): a week with any run holds 1/share of them
             runs = sum(v.run(d) for d in training)
             any_run = model.NewBoolVar(f"runs_any[{week.number}]")
-            model.Add(runs >= need * any_run)
+            model.Add(runs >= f.share_runs_min * any_run)
             model.Add(runs <= len(training) * any_run)
         model.Add(sum(v.run(d) for d in week.days) <= f.runs_cap[w])
         model.Add(sum(v.quality(d) for d in training) <= f.quality_cap[w])
@@ -246,6 +244,16 @@ def reach_race_readiness(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: G
 MISSED_SHARE = 0.5  # a lived week run at under half its plan was a break (illness, travel), not a reference week
 
 
+def _planned_dk(f: Frame, days) -> int:
+    """The planned distance of the lived (pinned) days among ``days``."""
+    return sum(f.pins[d].distance_dk for d in days if d in f.pins and f.pins[d].kind)
+
+
+def _ran_dk(f: Frame, days) -> int:
+    """What the log says was run on ``days``."""
+    return sum(f.actual.day_total_dk.get(f.days[d].date, 0) for d in days)
+
+
 def lived_weeks(f: Frame) -> tuple[dict[int, int], set[int]]:
     """Re-planning: each wholly lived week's volume as run, no more than planned (tenths of a km), and the weeks
     among them that were missed (run at under MISSED_SHARE of the plan)."""
@@ -255,9 +263,7 @@ def lived_weeks(f: Frame) -> tuple[dict[int, int], set[int]]:
     if a is None:
         return effective, missed
     for k in range(f.days[min(a.first_day, len(f.days) - 1)].week):
-        days = f.weeks[k].days
-        p = sum(f.pins[d].distance_dk for d in days if d in f.pins and f.pins[d].kind)
-        r = sum(a.day_total_dk.get(f.days[d].date, 0) for d in days)
+        p, r = _planned_dk(f, f.weeks[k].days), _ran_dk(f, f.weeks[k].days)
         effective[k] = min(p, r)
         if r < MISSED_SHARE * p:
             missed.add(k)
@@ -294,7 +300,7 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
     A lived week run at under MISSED_SHARE of its plan is read as a break: like a holiday week in plan-format rule 1,
     it is no reference week (the one before it is), while rule 2's four-week mean, which includes it at what was
     run, keeps the return gentle. After 30 days with no run at all, rule 3 would allow nothing ever again; the
-    return starts with short runs instead (see ``restart`` and ``floor`` below).
+    return starts with short runs instead (see ``Frame.restart_dk`` and ``floor`` below).
     """
     a = f.actual
     if a is None or a.first_day >= len(f.days):
@@ -304,15 +310,9 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
     cap = 1000 + _permille(f.rules["progression_cap"])
     ratio = _permille(f.rules["cutback_ratio"])
 
-    def planned(days) -> int:
-        return sum(f.pins[d].distance_dk for d in days if d in f.pins and f.pins[d].kind)
-
-    def ran(days) -> int:
-        return sum(a.day_total_dk.get(f.days[d].date, 0) for d in days)
-
     effective, missed = lived_weeks(f)
     lived = [d for d in f.weeks[c].days if d < first]
-    shortfall = min(planned(lived), ran(lived)) - planned(lived)
+    shortfall = min(_planned_dk(f, lived), _ran_dk(f, lived)) - _planned_dk(f, lived)
 
     def volume(k: int):
         if k < 0:
@@ -344,9 +344,7 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
     # rule 8 needs 1/share runs of the shortest session in a week with any (three easy half-hours at the default
     # share), and a recovery week is cutback_ratio of its reference. Anything smaller leaves the cutbacks empty, and
     # empty weeks in rule 2's four-week mean shrink every week after them towards nothing.
-    min_week = math.ceil(1 / f.rules["long_run_max_share"] - 1e-9) * f.min_easy_dk
-    restart = -(-min_week * 1000 // ratio)
-    bound = max(bound, restart)
+    bound = max(bound, f.restart_dk)
     bound -= shortfall  # in planned km: the lived days count at what was run
     # ... unless the sessions already lived in the week need more of it (lived_sessions_need); when even that
     # leaves no plan (the runs still to come are capped by what was run), the re-planner may lift the bound
@@ -367,6 +365,14 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
     # volume (above) in 1/share runs, the shortest session over the cutback ratio.
     floor = -(-(-(-f.min_easy_dk * 1000 // ratio)) * 1000 // cap)
     future_longest: dict[int, object] = {}
+
+    def planned_longest(day: dt.date) -> int:
+        """The run planned that day (0 for none); the profile's long run for days before the plan."""
+        if day < f.start:
+            return f.baseline_long_dk
+        pin = f.pins.get((day - f.start).days)
+        return pin.distance_dk if pin and pin.kind else 0
+
     for w in range(c, len(f.weeks)):
         week = f.weeks[w]
         last = f.days[week.days[-1]].date
@@ -380,9 +386,7 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
         model.AddMaxEquality(longest, runs)
         future_longest[w] = longest
         dates = [window_start + dt.timedelta(days=i) for i in range((first_date - window_start).days)]
-        plan_max = max((f.pins[(x - f.start).days].distance_dk if x >= f.start and f.pins.get((x - f.start).days)
-                        and f.pins[(x - f.start).days].kind else (f.baseline_long_dk if x < f.start else 0))
-                       for x in dates)
+        plan_max = max(planned_longest(x) for x in dates)
         # before the plan the profile's long run stands in, for what was planned and for what was run alike (a
         # log need not reach back that far; rule 2 reads the weeks before the plan as the baseline too)
         run_max = max(a.day_longest_dk.get(x, 0) if x >= f.start else f.baseline_long_dk for x in dates)
