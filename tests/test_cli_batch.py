@@ -6,7 +6,6 @@ and the whole group (workers included) is killed whatever happens, so no test ca
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -23,6 +22,7 @@ from planner.batch import PARTIAL_PREFIX
 from planner.batch_pool import RUNNERS_IN_FLIGHT
 from planner.cli import app
 from test_batch import kill_group, run_bounded
+from test_batch import write_csv as roster
 
 runner = CliRunner()
 PLAN_FILES = {"plan.json", "plan.csv", "plan.html", "plan.ics"}
@@ -30,17 +30,6 @@ CHEAP = {"current.weekly_distance": "20", "current.long_run": "8", "goal.weekly_
          "start_date": "2026-12-07", "schedule.run_days": "mon;wed;fri;sun"}
 IMPOSSIBLE = {"current.weekly_distance": "10", "current.long_run": "5", "goal.race": "marathon",
               "goal.race_date": "2027-01-10", "start_date": "2026-12-07"}
-
-
-def roster(path: Path, rows: list[dict[str, str]]) -> Path:
-    columns: list[str] = []
-    for row in rows:
-        columns += [c for c in row if c not in columns]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def invoke(*args):

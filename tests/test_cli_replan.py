@@ -14,22 +14,20 @@ import datetime as dt
 import re
 import shlex
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from typer.testing import CliRunner
 
-from conftest import ROOT, planner_command, subprocess_env
+from conftest import ROOT
 from planner import checks
 from planner.api import certified_profile, generate_plan_files
-from planner.cli import app
 from planner.history import read_log
 from planner.plan import Plan, load_plan
 from planner.profile import load_profile
+from test_cli_history import assert_no_traceback, invoke, run_planner
 
 OUTPUT_FILES = ("plan.json", "plan.csv", "plan.html", "plan.ics")
 GENERATED_AT = "2026-12-01T10:00:00Z"
@@ -57,7 +55,6 @@ shoes:
 # display units (km here), the second in metres; the first Elapsed Time in seconds, the second too.
 STRAVA_HEADER = ["Activity ID", "Activity Date", "Activity Name", "Activity Type", "Elapsed Time", "Distance",
                  "Activity Gear", "Elapsed Time", "Moving Time", "Distance", "Elevation Gain"]
-runner = CliRunner()
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -94,20 +91,6 @@ def planned_runs(plan: Plan, before: dt.date, factor: Callable[[dt.date], float]
 
 def in_week_6(date: dt.date) -> bool:
     return WEEK_6[0] <= date <= WEEK_6[1]
-
-
-def invoke(*args):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def run_planner(*args, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([*planner_command(), *map(str, args)], capture_output=True, text=True, encoding="utf-8",
-                          env=subprocess_env(), timeout=timeout, cwd=ROOT)
-
-
-def assert_no_traceback(*texts: str) -> None:
-    for text in texts:
-        assert "Traceback" not in text and 'File "' not in text, text
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
