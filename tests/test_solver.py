@@ -402,3 +402,31 @@ def test_build_frame_expects_volumes_from_the_weeks_run():
     assert skipped.volume_estimate[3] > low.volume_estimate[3]
     ref = 320 if not skipped.weeks[3].recovery else 320 * profile.rules.cutback_ratio
     assert skipped.volume_estimate[3] <= (1 + skipped.rules["progression_cap"]) * ref
+
+
+@pytest.mark.parametrize("runs, weeks", [(5, 9), (4, 30), (3, 52)])
+def test_the_desired_long_run_never_asks_more_than_rule_8_lets_its_week_hold(runs, weeks):
+    """The objective's aims agree with rule 8: in a week the share applies to, the long run aimed for is at most
+    long_run_max_share of the volume aimed for. Aims that disagree made CP-SAT trade the two against each other,
+    0.1 km at a time in every week, and prove it for seconds (a 53-week plan took 5 s)."""
+    from planner.solver.objective import desired_curve
+    profile = _profile(current={"weekly_distance": 40, "long_run": 14, "runs_per_week": runs},
+                       goal={"race": "half", "race_date": (START + dt.timedelta(days=7 * weeks - 1)).isoformat()})
+    frame = build_frame(profile, today=TODAY, conservative=False)
+    vols, longs = desired_curve(frame)
+    share = round(frame.rules["long_run_max_share"] * 1000)
+    clean = [w for w, wk in enumerate(frame.weeks) if wk.full and wk.phase != "race" and not wk.has_unavailable]
+    assert clean and all(1000 * longs[w] <= share * vols[w] for w in clean)
+    assert max(longs) > 0
+
+
+def test_a_long_plan_reaches_its_aims_without_trading_long_runs_for_volume():
+    """A year-long half-marathon plan plateaus at the target volume with the long run at rule 8's share of it."""
+    profile = _profile(current={"weekly_distance": 40, "long_run": 14, "runs_per_week": 5},
+                       goal={"race": "half", "race_date": (START + dt.timedelta(days=7 * 53 - 1)).isoformat()})
+    frame = build_frame(profile, today=TODAY, conservative=False)
+    solution = solve(frame)
+    assert solution is not None and solution.optimal
+    plateau = [dk for dk, wk in zip(solution.week_dk, frame.weeks) if wk.phase in ("build", "peak")
+               and not wk.recovery][-6:]
+    assert all(dk == frame.target_week_dk for dk in plateau)

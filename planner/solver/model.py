@@ -88,12 +88,17 @@ def build_model(frame: Frame, *, stage: str = "all",
 
 
 def _run(model: cp_model.CpModel, *, limit: float = MAX_DETERMINISTIC_TIME,
-         linearization_level: int | None = None) -> tuple[cp_model.CpSolver, int]:
+         linearization_level: int | None = None, lp_search: bool = False) -> tuple[cp_model.CpSolver, int]:
     solver = cp_model.CpSolver()
     _parameters(solver)
     solver.parameters.max_deterministic_time = limit
     if linearization_level is not None:
         solver.parameters.linearization_level = linearization_level
+    if lp_search:
+        # Branch on what the LP relaxation says. The staged models are tight (objective.desired_curve): their LP
+        # optimum is nearly integral, and CP-SAT's default search, improving a plan one week at a time, took 3-8x
+        # longer on plans of 40 weeks and more (measured on 200 generated runners: same objective for every one).
+        solver.parameters.search_branching = cp_model.LP_SEARCH
     status = solver.Solve(model)
     if status == cp_model.MODEL_INVALID:  # pragma: no cover - a bug in the model, not in the input
         raise RuntimeError(f"CP-SAT model invalid: {model.Validate()}")
@@ -193,7 +198,7 @@ class _OutOfTime(Exception):
 
 def _distances(frame: Frame, pattern: list[DayDecision]):
     model, v, penalties = build_model(frame, stage="distances", pattern=pattern)
-    solver, status = _run(model)
+    solver, status = _run(model, lp_search=True)
     return (solver, v, penalties, status) if _solved(status) else None
 
 
@@ -222,7 +227,7 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
         if attempt is None:
             break
         model, v, penalties = build_model(attempt, stage="pattern")
-        solver, status = _run(model)
+        solver, status = _run(model, lp_search=True)
         if not _solved(status):
             return None  # the pattern rules alone cannot hold: nothing can
         pattern = v.extract(solver)
@@ -305,7 +310,17 @@ def proven_infeasible(frame: Frame, limit: float = PROOF_LIMIT) -> bool:
 
 
 def is_feasible(frame: Frame) -> bool:
-    """Whether any plan satisfies every rule (no objective: a what-if probe for suggestions)."""
+    """Whether any plan satisfies every rule (a what-if probe for suggestions).
+
+    CP-SAT proves an unreachable goal in milliseconds, but finding a plan in the one model can take it seconds: so a
+    probe that is not settled within the proof's limit asks the staged solver, which finds plans in tens of
+    milliseconds, and only then the one model with the full limit (a refusal is worth that care).
+    """
+    status = _feasibility(frame, PROOF_LIMIT)
+    if status != cp_model.UNKNOWN:
+        return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if solve(frame) is not None:
+        return True
     return _feasibility(frame, FEASIBILITY_LIMIT) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 

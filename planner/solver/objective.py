@@ -66,6 +66,7 @@ def desired_curve(f: Frame) -> tuple[list[int], list[int]]:
     level, lev_long = float(base), float(base_long)
     peak = base
     capm = 1000 + int(round(cap * 1000))
+    share_pm = int(round(f.rules["long_run_max_share"] * 1000))
     for w, week in enumerate(f.weeks):
         prev = sum(vols[k] if k >= 0 else base for k in range(w - 4, w))
         ref = f.reference_week(w)
@@ -95,6 +96,8 @@ def desired_curve(f: Frame) -> tuple[list[int], list[int]]:
             lng = int(lev_long)
         vol = min(vol, ratio_cap, f.week_bound[w])
         lng = min(lng, f.long_bound[w], spike_cap)
+        if week.full and week.phase != "race" and not week.has_unavailable:
+            lng = min(lng, share_pm * vol // 1000)  # rule 8: an aim the week's own aim cannot hold is no aim
         if week.phase not in ("taper", "race"):
             peak = max(peak, vol)
         vols.append(vol)
