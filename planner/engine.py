@@ -181,15 +181,46 @@ def explain_infeasible(frame: Frame, profile: Profile, today: dt.date, conservat
                 f"at least {_dist(profile, frame.ready_long_dk / 10)} before race day.")
     suggestions = []
     if profile.goal.race is not None:
-        later = earliest_ready_date(profile, today, conservative)
-        if later is not None:
-            suggestions.append(f"the earliest race date at which you can be ready is {later.isoformat()}")
+        week_most, long_most = schedule_ceiling(frame)
+        if week_most < frame.ready_week_dk or long_most < frame.ready_long_dk:
+            # no race date helps: the schedule itself caps the weeks below what the race needs
+            why += (f" {frame.max_runs} runs a week within your daily time budgets hold at most "
+                    f"{_dist(profile, week_most / 10)}, and rule 8 then allows a long run of at most "
+                    f"{_dist(profile, long_most / 10)}, whatever the race date.")
+            run_days = len(profile.schedule.effective_run_days())
+            more_runs = (f" or more runs a week (current.runs_per_week; you have {run_days} run days)"
+                         if frame.max_runs < min(run_days, 7 - frame.rules["min_rest_days"]) else
+                         " or another run day (schedule.run_days)")
+            suggestions.append(f"more time on run days (schedule.max_minutes){more_runs}, so that a week can "
+                               "hold what the race needs")
+        else:
+            later = earliest_ready_date(profile, today, conservative)
+            if later is not None:
+                suggestions.append(f"the earliest race date at which you can be ready is {later.isoformat()}")
         shorter = longest_reachable_race(profile, today, conservative)
         if shorter is not None:
             suggestions.append(f"by {frame.end} you can safely be ready for a {shorter}")
     suggestion = ("What would work: " + ", or ".join(suggestions) + ".") if suggestions else (
         "What would work: more run days (schedule.run_days), fewer rest days, or larger daily time budgets.")
     return InfeasibleGoal(f"{lead} {why}", rule=blocking[0][0] if blocking else "schedule", suggestion=suggestion)
+
+
+def schedule_ceiling(frame: Frame) -> tuple[int, int]:
+    """The most volume a week can hold and the longest run rule 8 lets a week hold (tenths of a km), from the time
+    budgets alone: a week holds at most ``max_runs`` runs, each within its day's budget, and its longest run L is
+    at most long_run_max_share of the week, so L <= share x (L + the other runs), L <= share / (1 - share) x the
+    other runs. Race readiness beyond either is out of reach at any race date, which spares the search for one."""
+    roomiest: dict[str, int] = {}
+    for day in frame.days:
+        if day.can_run and not day.is_race:
+            roomiest[day.weekday] = max(roomiest.get(day.weekday, 0), day.max_dk)
+    share = int(round(frame.rules["long_run_max_share"] * 1000))
+    week_most = sum(sorted(roomiest.values(), reverse=True)[:frame.max_runs])
+    long_most = 0
+    for weekday, budget in roomiest.items():
+        others = sum(sorted((b for d, b in roomiest.items() if d != weekday), reverse=True)[:frame.max_runs - 1])
+        long_most = max(long_most, min(budget, share * others // max(1000 - share, 1)))
+    return week_most, long_most
 
 
 def earliest_ready_date(profile: Profile, today: dt.date, conservative: bool, max_weeks: int = 78) -> dt.date | None:
@@ -224,7 +255,10 @@ def longest_reachable_race(profile: Profile, today: dt.date, conservative: bool)
     for name, km in STANDARD_RACES:
         if km >= goal_km - 1e-6:
             continue
-        if is_feasible(build_frame(profile, today=today, conservative=conservative, race_km=km)):
+        frame = build_frame(profile, today=today, conservative=conservative, race_km=km)
+        # a shorter race is usually reachable: the staged solver finds its plan in milliseconds, where a bare
+        # feasibility probe of the one model can take seconds; is_feasible settles what the stages leave open
+        if solve(frame) is not None or is_feasible(frame):
             return name
     return None
 

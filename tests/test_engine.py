@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import GENERATED_AT, PROFILES_DIR
+from conftest import GENERATED_AT, PROFILES_DIR, example_profile_paths
 from planner.checks import RULES, check_plan
 from planner.engine import build_plan, parse_generated_at
 from planner.errors import InfeasibleGoal, ProfileError
@@ -533,3 +533,50 @@ def test_a_later_race_date_is_never_harder_than_an_earlier_one():
     profile = profile_from_data(with_changes(FAST_RUNNER_WITH_A_BREAK,
                                              goal={"race": "10k", "race_date": "2027-08-01"}))
     assert check_plan(build_plan(profile, generated_at=GENERATED_AT), profile) == []
+
+
+# --- a schedule that cannot hold the race, whatever its date ---------------------------------------------------
+
+SHORT_WEEKDAYS = {
+    "name": "Short Weekdays", "current": {"weekly_distance": 20, "long_run": 7,
+                                          "recent_race": {"distance": "5k", "time": "27:10"}},
+    "goal": {"race": "half", "race_date": "2027-05-30"}, "start_date": "2027-01-18",
+    "schedule": {"run_days": ["mon", "tue", "wed", "fri", "sat", "sun"],
+                 "max_minutes": {"default": 60, "sun": 210}},
+}
+
+
+def test_a_schedule_too_short_for_the_race_is_refused_with_what_to_change():
+    """Four runs a week (from 20 km a week) in 60-minute weekdays hold a long run of at most about 15 km under
+    rule 8, short of the 16 km a half needs, on any date: the refusal says so and points at the schedule rather
+    than at a later race date."""
+    exc = refusal(SHORT_WEEKDAYS)
+    assert "whatever the race date" in exc.message and "Long run share (rule 8)" in exc.message
+    assert "schedule.max_minutes" in exc.suggestion and "current.runs_per_week" in exc.suggestion
+    assert "earliest race date" not in exc.suggestion
+    assert suggested_race_km(exc) < 21.0975  # a shorter race by the date still works
+
+
+def test_the_schedule_named_in_that_refusal_is_what_blocks_it():
+    """Holds: the same runner with runs_per_week 6 (six run days) gets a certified plan for the same race."""
+    data = with_changes(SHORT_WEEKDAYS, current={**SHORT_WEEKDAYS["current"], "runs_per_week": 6})
+    profile = profile_from_data(data)
+    assert check_plan(build_plan(profile, generated_at=GENERATED_AT), profile) == []
+
+
+@pytest.mark.parametrize("path", example_profile_paths(), ids=lambda p: p.name)
+def test_the_schedule_ceiling_is_never_below_what_a_plan_reaches(path, example_plan):
+    """The ceiling only ever refuses what no plan can do: every example plan stays within it (the long run in the
+    weeks rule 8's share applies to: full, not the race week, no unavailable date)."""
+    from planner.engine import schedule_ceiling
+    from planner.solver.frame import build_frame
+    profile, plan = example_plan(path)
+    frame = build_frame(profile, today=plan.start_date, conservative=bool(plan.extras.get("conservative")))
+    week_most, long_most = schedule_ceiling(frame)
+    assert max(w.distance_km for w in plan.weeks if w.phase != "race") <= week_most / 10 + 0.05
+    off = profile.schedule.unavailable_dates()
+    for week in plan.weeks:
+        days = [d for d in plan.days if week.start <= d.date < week.start + dt.timedelta(days=7)]
+        if len(days) == 7 and week.phase != "race" and not any(d.date in off for d in days):
+            longest = max((d.run.distance_km for d in days if d.run is not None), default=0.0)
+            assert longest <= long_most / 10 + 0.05, week.number
