@@ -11,6 +11,7 @@ alternative is planned instead and the plan says so; only when nothing safe rema
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from dataclasses import replace
@@ -204,16 +205,22 @@ def pins_from(previous: Plan, today: dt.date) -> dict[int, Pin]:
 def actual_history(previous: Plan, log: ActivityLog, today: dt.date, first: dt.date) -> ActualHistory:
     """What was run before ``today``; ``first`` is the first re-planned day (``today``, or a later Monday when the
     rest of this week is kept as planned)."""
-    total: dict[dt.date, int] = defaultdict(int)
-    longest: dict[dt.date, int] = defaultdict(int)
+    total: dict[dt.date, float] = defaultdict(float)
+    longest: dict[dt.date, float] = defaultdict(float)
     for activity in log.runs:
         if activity.date >= today:
             continue
-        dk = int(round(activity.distance_km * 10))
-        total[activity.date] += dk
-        longest[activity.date] = max(longest[activity.date], dk)
-    return ActualHistory(first_day=(first - previous.start_date).days, day_total_dk=dict(total),
-                         day_longest_dk=dict(longest))
+        total[activity.date] += activity.distance_km
+        longest[activity.date] = max(longest[activity.date], activity.distance_km)
+
+    def dk(km: float) -> int:
+        # rounded down: what was run is never credited with more than it was (rounding each day up by a few
+        # tens of metres added up to a week's worth of 0.1 km, enough to let the next week past 1.1 x what was run)
+        return int(math.floor(km * 10 + 1e-9))
+
+    return ActualHistory(first_day=(first - previous.start_date).days,
+                         day_total_dk={day: dk(km) for day, km in total.items()},
+                         day_longest_dk={day: dk(km) for day, km in longest.items()})
 
 
 def pin_frame(frame: Frame, pins: dict[int, Pin], history: ActualHistory) -> Frame:

@@ -634,3 +634,16 @@ def test_running_the_first_days_as_planned_keeps_the_plan(example_plan):
     today = previous.start_date + dt.timedelta(days=3)
     plan = R.replan_plan(profile, previous, log_from(previous, today), today=today, generated_at=REPLANNED_AT)
     assert plan.race == previous.race and plan.days == previous.days
+
+
+def test_actual_history_never_credits_more_than_was_run(maya):
+    """Each day's distance is rounded down: five runs of 7.32 km are 36.6 km, not 5 x 7.3 rounded up to 36.5 + ..."""
+    _, plan = maya
+    today = dt.date(2026, 12, 21)
+    runs = tuple(Activity(dt.date(2026, 12, 14) + dt.timedelta(days=i), "Run", km, None, None)
+                 for i, km in enumerate([7.36, 5.05, 9.99, 4.449, 12.0]))
+    history = R.actual_history(plan, ActivityLog(source="x", format="Strava export", activities=runs), today, today)
+    assert history.day_total_dk[dt.date(2026, 12, 16)] == 99 and history.day_longest_dk[dt.date(2026, 12, 16)] == 99
+    assert history.day_total_dk[dt.date(2026, 12, 17)] == 44
+    assert history.day_total_dk[dt.date(2026, 12, 18)] == 120  # whole tenths stay whole
+    assert sum(history.day_total_dk.values()) <= 10 * sum(a.distance_km for a in runs)
