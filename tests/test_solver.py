@@ -45,17 +45,17 @@ def _push(name: str, model: cp_model.CpModel, v: PlanVars, f) -> None:
     days = range(len(f.days))
     training = [d for d in days if not f.days[d].is_race]
     if name in ("Progression cap (rule 1)", "Workload ratio (rule 2)", "Taper and race (rule 11)"):
-        model.Maximize(sum(v.week_distance(w) for w in range(len(f.weeks))))
+        model.maximize(sum(v.week_distance(w) for w in range(len(f.weeks))))
     elif name in ("Single-run spike (rule 3)", "Long run share (rule 8)"):
-        model.Maximize(sum(v.week_longest(w) for w in range(len(f.weeks))))
+        model.maximize(sum(v.week_longest(w) for w in range(len(f.weeks))))
     elif name == "Rest days (rule 4)":
-        model.Maximize(sum(v.run(d) + v.strength(d) for d in days))
+        model.maximize(sum(v.run(d) + v.strength(d) for d in days))
     elif name == "Hard/easy (rule 6)":
-        model.Maximize(sum(v.quality(d) + v.long(d) for d in training))
+        model.maximize(sum(v.quality(d) + v.long(d) for d in training))
     elif name == "Strength sessions (rule 7)":
-        model.Maximize(sum(v.strength(d) for d in days))
+        model.maximize(sum(v.strength(d) for d in days))
     elif name == "Intensity (rule 9)":
-        model.Maximize(sum(v.quality_distance(d) for d in training))
+        model.maximize(sum(v.quality_distance(d) for d in training))
     else:  # pragma: no cover
         raise AssertionError(name)
 
@@ -77,10 +77,10 @@ def _solve_pushed(profile, skip: str | None, push: str):
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 1.0  # a feasible push is enough to show a rule biting or holding
-    status = solver.Solve(model)
+    status = solver.solve(model)
     assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE), solver.status_name(status)
     solution = Solution(frame=f, decisions=v.extract(solver),
-                        week_dk=[solver.Value(v.week_distance(w)) for w in range(len(f.weeks))],
+                        week_dk=[solver.value(v.week_distance(w)) for w in range(len(f.weeks))],
                         bent=[], objective=0, optimal=False)
     plan = compose_plan(solution, profile, "2026-11-25T10:00:00Z")
     return checks.verdicts(plan, profile)
@@ -136,7 +136,7 @@ def test_held_pattern_and_joint_model_agree_on_feasibility():
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 5.0
-    assert solver.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert solve(frame) is not None
 
 
@@ -236,9 +236,9 @@ def _solve_pushed_replan(frame, *, with_actual_rule: bool, push: str):
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 1.0
-    status = solver.Solve(model)
+    status = solver.solve(model)
     assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE), solver.status_name(status)
-    return [solver.Value(v.week_distance(w)) for w in range(len(frame.weeks))], v.extract(solver)
+    return [solver.value(v.week_distance(w)) for w in range(len(frame.weeks))], v.extract(solver)
 
 
 def _spike_breaches(log, frame, decisions) -> list[str]:
@@ -302,11 +302,11 @@ def _held(decisions, pins) -> list[tuple]:
 
 
 def _push_volume_solve(model, v, frame):
-    model.Maximize(sum(v.week_distance(w) for w in range(len(frame.weeks))))
+    model.maximize(sum(v.week_distance(w) for w in range(len(frame.weeks))))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 2.0
-    status = solver.Solve(model)
+    status = solver.solve(model)
     assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE), solver.status_name(status)
     return v.extract(solver)
 
@@ -332,7 +332,7 @@ def test_pinned_days_are_held_exactly_by_the_joint_model_and_the_held_pattern():
     model, v, _ = build_model(frame, stage="pattern")
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    assert solver.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     pattern = v.extract(solver)
     assert [(pattern[d].kind, pattern[d].strength) for d in sorted(frame.pins)] == \
         [(p.kind, p.strength) for _, p in sorted(frame.pins.items())]

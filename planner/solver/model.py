@@ -76,7 +76,7 @@ def build_model(frame: Frame, *, stage: str = "all",
             penalties.append(Penalty("run dropped", "sessions", week, dropped, W_RUN_DROPPED))
         for week, dropped in v.quality_dropped():
             penalties.append(Penalty("quality session dropped", "sessions", week, dropped, W_QUALITY_MISSING))
-        model.Minimize(sum(p.weight * p.var for p in penalties))
+        model.minimize(sum(p.weight * p.var for p in penalties))
         return model, v, penalties
     if stage == "distances":
         v = FixedPatternVars(model, frame, pattern)
@@ -99,9 +99,9 @@ def _run(model: cp_model.CpModel, *, limit: float = MAX_DETERMINISTIC_TIME,
         # optimum is nearly integral, and CP-SAT's default search, improving a plan one week at a time, took 3-8x
         # longer on plans of 40 weeks and more (measured on 200 generated runners: same objective for every one).
         solver.parameters.search_branching = cp_model.LP_SEARCH
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status == cp_model.MODEL_INVALID:  # pragma: no cover - a bug in the model, not in the input
-        raise RuntimeError(f"CP-SAT model invalid: {model.Validate()}")
+        raise RuntimeError(f"CP-SAT model invalid: {model.validate()}")
     return solver, status
 
 
@@ -110,7 +110,7 @@ def _solved(status: int) -> bool:
 
 
 def _bent(solver: cp_model.CpSolver, penalties: list[Penalty]) -> list[Bent]:
-    return [Bent(p.name, p.kind, p.week, int(solver.Value(p.var))) for p in penalties if solver.Value(p.var) > 0]
+    return [Bent(p.name, p.kind, p.week, int(solver.value(p.var))) for p in penalties if solver.value(p.var) > 0]
 
 
 def _as_easy(pattern: list[DayDecision], keep: set[int] | None = None) -> list[DayDecision]:
@@ -232,7 +232,7 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
             return None  # the pattern rules alone cannot hold: nothing can
         pattern = v.extract(solver)
         pattern_bent = [b for b in _bent(solver, penalties) if b.name != "quality session dropped"]
-        pattern_cost = int(solver.ObjectiveValue())
+        pattern_cost = int(solver.objective_value)
         volumes, _ = desired_curve(attempt)
         held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
         result = _distances(attempt, held)
@@ -259,17 +259,17 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
         missing = _bent_pattern_quality(attempt, pattern)
         stage_bent = [b for b in _bent(solver, penalties) if b.name != "quality session dropped"]  # counted above
         bent = pattern_bent + _merge_quality(quality_bent, missing) + stage_bent
-        objective = pattern_cost + int(solver.ObjectiveValue())
+        objective = pattern_cost + int(solver.objective_value)
         return Solution(frame=attempt, decisions=v.extract(solver),
-                        week_dk=[int(solver.Value(v.week_distance(w))) for w in range(len(attempt.weeks))],
+                        week_dk=[int(solver.value(v.week_distance(w))) for w in range(len(attempt.weeks))],
                         bent=bent, objective=objective, optimal=status == cp_model.OPTIMAL)
     model, v, penalties = build_model(frame, stage="all")
     solver, status = _run(model, limit=FALLBACK_LIMIT)
     if not _solved(status):
         return None
     return Solution(frame=frame, decisions=v.extract(solver),
-                    week_dk=[int(solver.Value(v.week_distance(w))) for w in range(len(frame.weeks))],
-                    bent=_bent(solver, penalties), objective=int(solver.ObjectiveValue()),
+                    week_dk=[int(solver.value(v.week_distance(w))) for w in range(len(frame.weeks))],
+                    bent=_bent(solver, penalties), objective=int(solver.objective_value),
                     optimal=status == cp_model.OPTIMAL)
 
 
@@ -299,7 +299,7 @@ def _feasibility(frame: Frame, limit: float) -> int:
     solver = cp_model.CpSolver()
     _parameters(solver, feasibility_only=True)
     solver.parameters.max_deterministic_time = limit
-    return solver.Solve(model)
+    return solver.solve(model)
 
 
 def proven_infeasible(frame: Frame, limit: float = PROOF_LIMIT) -> bool:
@@ -333,15 +333,15 @@ def blocking_rules(frame: Frame) -> list[tuple[str, int | None]]:
     """
     model = cp_model.CpModel()
     v = PlanVars(model, frame)
-    gates = {name: model.NewBoolVar(f"keep[{name}]") for name, _, _, _ in HARD_RULES}
+    gates = {name: model.new_bool_var(f"keep[{name}]") for name, _, _, _ in HARD_RULES}
     add_hard_rules(model, v, frame, gates)
-    model.AddAssumptions(list(gates.values()))
+    model.add_assumptions(list(gates.values()))
     solver = cp_model.CpSolver()
     _parameters(solver, feasibility_only=True)
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status != cp_model.INFEASIBLE:
         return []
-    core = set(solver.SufficientAssumptionsForInfeasibility())
-    by_index = {gate.Index(): name for name, gate in gates.items()}
+    core = set(solver.sufficient_assumptions_for_infeasibility())
+    by_index = {gate.index: name for name, gate in gates.items()}
     numbers = {name: num for name, num, _, _ in HARD_RULES}
     return [(by_index[i], numbers[by_index[i]]) for i in sorted(core) if i in by_index]

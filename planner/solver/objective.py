@@ -42,7 +42,7 @@ class Penalty:
 
 
 def _slack(model: cp_model.CpModel, name: str, ub: int) -> cp_model.IntVar:
-    return model.NewIntVar(0, max(ub, 0), name)
+    return model.new_int_var(0, max(ub, 0), name)
 
 
 def desired_curve(f: Frame) -> tuple[list[int], list[int]]:
@@ -121,21 +121,21 @@ def add_volume_targets(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[P
         n = week.number
         at_peak = week.phase in peak_phases and not week.recovery and week.full and not week.has_unavailable
         short = _slack(model, f"short[{n}]", vols[w])
-        model.Add(short >= vols[w] - wd)
+        model.add(short >= vols[w] - wd)
         out.append(Penalty("peak volume short of target" if at_peak else "week below its aim",
                            "target" if at_peak else "volume", n, short, W_PEAK_SHORT if at_peak else W_FLOOR))
         # Above the target: no reason to do more. Above the curve is not penalised: the rules cap the rise, and
         # penalising excess against a curve the pattern cannot follow exactly trades weeks against each other,
         # which made the relaxation weak and the solve 10-1000x slower (measured).
         over = _slack(model, f"over[{n}]", top)
-        model.Add(over >= wd - max(vols[w], f.target_week_dk))
+        model.add(over >= wd - max(vols[w], f.target_week_dk))
         out.append(Penalty("week above target", "smoothness", n, over, W_OVER))
         lshort = _slack(model, f"long_short[{n}]", longs[w])
-        model.Add(lshort >= longs[w] - lr)
+        model.add(lshort >= longs[w] - lr)
         out.append(Penalty("long run short of target" if at_peak else "long run below its aim",
                            "target" if at_peak else "smoothness", n, lshort, W_LONG_SHORT if at_peak else W_LONG_RAMP))
         lover = _slack(model, f"long_over[{n}]", top)
-        model.Add(lover >= lr - longs[w])
+        model.add(lover >= lr - longs[w])
         out.append(Penalty("long run above its aim", "smoothness", n, lover, W_STEEP))
     return out
 
@@ -154,25 +154,25 @@ def add_session_mix(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[Pena
         training = [d for d in week.days if not f.days[d].is_race]
         if f.quality_cap[w] > 0:
             missing = _slack(model, f"quality_missing[{n}]", f.quality_cap[w])
-            model.Add(missing >= f.quality_cap[w] - sum(v.quality(d) for d in training))
+            model.add(missing >= f.quality_cap[w] - sum(v.quality(d) for d in training))
             out.append(Penalty("quality session dropped", "sessions", n, missing, W_QUALITY_MISSING))
         # weeks where rule 7 does not fix the count: aim for the usual number (one, light, in the taper)
         if week.phase != "race" and not (week.full and week.phase != "taper" and not week.has_unavailable):
             aim = min(n_strength, 1) if week.phase == "taper" else round(n_strength * len(week.days) / 7)
             if aim > 0:
                 missing = _slack(model, f"strength_missing[{n}]", aim)
-                model.Add(missing >= aim - sum(v.strength(d) for d in week.days))
+                model.add(missing >= aim - sum(v.strength(d) for d in week.days))
                 out.append(Penalty("strength session dropped", "sessions", n, missing, W_STRENGTH_MISSING))
         usual = min(f.desired_runs, sum(1 for d in week.days if f.days[d].can_run))
         if week.phase not in ("race",):
             dev = _slack(model, f"run_count_dev[{n}]", 7)
             runs = sum(v.run(d) for d in week.days)
-            model.Add(dev >= runs - usual)
-            model.Add(dev >= usual - runs)
+            model.add(dev >= runs - usual)
+            model.add(dev >= usual - runs)
             out.append(Penalty("runs a week differ from usual", "sessions", n, dev, W_RUN_COUNT))
         if len(training) >= 2 and week.phase != "race":
             no_long = _slack(model, f"long_missing[{n}]", 1)
-            model.Add(no_long >= 1 - sum(v.long(d) for d in training))
+            model.add(no_long >= 1 - sum(v.long(d) for d in training))
             out.append(Penalty("week without a long run", "sessions", n, no_long, W_LONG_MISSING))
         # the long run belongs on the day with the most time; a shorter budget costs per km it lacks
         roomiest = max((f.days[d].max_dk for d in training), default=0)
@@ -190,13 +190,13 @@ def add_even_easy_runs(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[P
         training = [d for d in week.days if not f.days[d].is_race and f.days[d].can_run]
         if not training:
             continue
-        easiest = model.NewIntVar(0, f.long_cap_dk, f"longest_easy[{week.number}]")
+        easiest = model.new_int_var(0, f.long_cap_dk, f"longest_easy[{week.number}]")
         for d in training:
             if isinstance(v.run(d), int):  # a held pattern: easy days are known
                 if v.run(d) and not v.long(d) and not v.quality(d):
-                    model.Add(easiest >= v.distance(d))
+                    model.add(easiest >= v.distance(d))
             else:
-                model.Add(easiest >= v.distance(d)).OnlyEnforceIf([v.long(d).Not(), v.quality(d).Not()])
+                model.add(easiest >= v.distance(d)).only_enforce_if([v.long(d).negated(), v.quality(d).negated()])
         out.append(Penalty("uneven easy runs", "smoothness", week.number, easiest, W_UNEVEN))
     return out
 
@@ -210,8 +210,8 @@ def add_day_preferences(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[
         n = week.number
         off = [v.long(d) for d in week.days if f.days[d].weekday not in pref_long and not f.days[d].is_race]
         if off:
-            var = model.NewBoolVar(f"long_off_day[{n}]")
-            model.AddMaxEquality(var, off)
+            var = model.new_bool_var(f"long_off_day[{n}]")
+            model.add_max_equality(var, off)
             out.append(Penalty(f"long run off {'/'.join(pref_long)}", "preference" if f.long_run_pref else "smoothness",
                                n, var, weight_long))
     if f.strength_pref:
@@ -232,5 +232,5 @@ def add_objective(model: cp_model.CpModel, v, f: Frame, *, stage: str = "all", m
         if stage == "all":  # the distances stage makes easy runs even by construction
             penalties += add_even_easy_runs(model, v, f)
     if minimize:
-        model.Minimize(sum(p.weight * p.var for p in penalties))
+        model.minimize(sum(p.weight * p.var for p in penalties))
     return penalties

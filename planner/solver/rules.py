@@ -19,9 +19,9 @@ Gate = cp_model.IntVar | None
 
 
 def _add(model: cp_model.CpModel, ct: cp_model.BoundedLinearExpression | bool, gate: Gate) -> None:
-    c = model.Add(ct)
+    c = model.add(ct)
     if gate is not None:
-        c.OnlyEnforceIf(gate)
+        c.only_enforce_if(gate)
 
 
 def _permille(x: float) -> int:
@@ -36,35 +36,35 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
     """
     for d, day in enumerate(f.days):
         run, long_, q, s, rest = v.run(d), v.long(d), v.quality(d), v.strength(d), v.rest(d)
-        model.AddImplication(long_, run)
-        model.AddImplication(q, run)
-        model.Add(long_ + q <= 1)
-        model.Add(rest + run <= 1)
-        model.Add(rest + s <= 1)
+        model.add_implication(long_, run)
+        model.add_implication(q, run)
+        model.add(long_ + q <= 1)
+        model.add(rest + run <= 1)
+        model.add(rest + s <= 1)
         if day.is_race:
-            model.Add(run == 1)
-            model.Add(long_ == 0)
-            model.Add(q == 0)
+            model.add(run == 1)
+            model.add(long_ == 0)
+            model.add(q == 0)
             continue
         if d in f.pins:  # a day already lived (re-planning): held as planned by the variables, whatever it was
             continue
         if not day.can_run:
-            model.Add(run == 0)
+            model.add(run == 0)
         if day.max_dk < f.min_quality_dk:
-            model.Add(q == 0)
+            model.add(q == 0)
         if not day.can_strength:
-            model.Add(s == 0)
+            model.add(s == 0)
     for w, week in enumerate(f.weeks):
         training = [d for d in week.days if not f.days[d].is_race]
-        model.Add(sum(v.long(d) for d in training) <= 1)
+        model.add(sum(v.long(d) for d in training) <= 1)
         if week.full and week.phase != "race" and not week.has_unavailable and training:
             # implied by rule 8 (no run above `share` of the week): a week with any run holds 1/share of them
             runs = sum(v.run(d) for d in training)
-            any_run = model.NewBoolVar(f"runs_any[{week.number}]")
-            model.Add(runs >= f.share_runs_min * any_run)
-            model.Add(runs <= len(training) * any_run)
-        model.Add(sum(v.run(d) for d in week.days) <= f.runs_cap[w])
-        model.Add(sum(v.quality(d) for d in training) <= f.quality_cap[w])
+            any_run = model.new_bool_var(f"runs_any[{week.number}]")
+            model.add(runs >= f.share_runs_min * any_run)
+            model.add(runs <= len(training) * any_run)
+        model.add(sum(v.run(d) for d in week.days) <= f.runs_cap[w])
+        model.add(sum(v.quality(d) for d in training) <= f.quality_cap[w])
 
 
 def link_distances(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
@@ -74,25 +74,25 @@ def link_distances(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
     for d, day in enumerate(f.days):
         run, q = v.run(d), v.quality(d)
         dist, qdist = v.distance(d), v.quality_distance(d)
-        model.Add(dist == 0).OnlyEnforceIf(run.Not())
-        model.Add(qdist == dist).OnlyEnforceIf(q)
-        model.Add(qdist == 0).OnlyEnforceIf(q.Not())
+        model.add(dist == 0).only_enforce_if(run.negated())
+        model.add(qdist == dist).only_enforce_if(q)
+        model.add(qdist == 0).only_enforce_if(q.negated())
         if day.is_race:
-            model.Add(dist == f.race_dk)
+            model.add(dist == f.race_dk)
             continue
         if d in f.pins:
             continue
-        model.Add(dist >= f.min_easy_dk).OnlyEnforceIf(run)
-        model.Add(dist >= f.min_quality_dk).OnlyEnforceIf(q)
+        model.add(dist >= f.min_easy_dk).only_enforce_if(run)
+        model.add(dist >= f.min_quality_dk).only_enforce_if(q)
     for w, week in enumerate(f.weeks):
-        model.Add(v.week_distance(w) == sum(v.distance(d) for d in week.days))
+        model.add(v.week_distance(w) == sum(v.distance(d) for d in week.days))
         training = [d for d in week.days if not f.days[d].is_race]
         if training:
-            model.AddMaxEquality(v.week_longest(w), [v.distance(d) for d in training])
+            model.add_max_equality(v.week_longest(w), [v.distance(d) for d in training])
         else:
-            model.Add(v.week_longest(w) == 0)
+            model.add(v.week_longest(w) == 0)
         for d in training:
-            model.Add(v.distance(d) == v.week_longest(w)).OnlyEnforceIf(v.long(d))
+            model.add(v.distance(d) == v.week_longest(w)).only_enforce_if(v.long(d))
 
 
 def cap_weekly_progression(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
@@ -382,8 +382,8 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
         runs = [v.distance(d) for d in week.days if d >= first and not f.days[d].is_race]
         if not runs:
             continue
-        longest = model.NewIntVar(0, f.long_cap_dk, f"longest_replanned[{week.number}]")
-        model.AddMaxEquality(longest, runs)
+        longest = model.new_int_var(0, f.long_cap_dk, f"longest_replanned[{week.number}]")
+        model.add_max_equality(longest, runs)
         future_longest[w] = longest
         dates = [window_start + dt.timedelta(days=i) for i in range((first_date - window_start).days)]
         plan_max = max(planned_longest(x) for x in dates)
@@ -394,8 +394,8 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
         between = [future_longest[k] for k in range(c, w) if k in future_longest
                    and (k == c or f.weeks[k].monday >= window_start)]
         if between:
-            bar = model.NewIntVar(0, max(f.long_cap_dk, lived_bar), f"spike_bar_replanned[{week.number}]")
-            model.AddMaxEquality(bar, [lived_bar, *between])
+            bar = model.new_int_var(0, max(f.long_cap_dk, lived_bar), f"spike_bar_replanned[{week.number}]")
+            model.add_max_equality(bar, [lived_bar, *between])
         else:
             bar = lived_bar
         _add(model, 1000 * longest <= cap * bar, gate)

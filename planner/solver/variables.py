@@ -37,33 +37,33 @@ class PlanVars:
         self._dist, self._qdist = [], []
         for d in frame.days:
             tag = d.date.isoformat()
-            self._run.append(model.NewBoolVar(f"run[{tag}]"))
-            self._long.append(model.NewBoolVar(f"long[{tag}]"))
-            self._quality.append(model.NewBoolVar(f"quality[{tag}]"))
-            self._strength.append(model.NewBoolVar(f"strength[{tag}]"))
-            self._rest.append(model.NewBoolVar(f"rest[{tag}]"))
+            self._run.append(model.new_bool_var(f"run[{tag}]"))
+            self._long.append(model.new_bool_var(f"long[{tag}]"))
+            self._quality.append(model.new_bool_var(f"quality[{tag}]"))
+            self._strength.append(model.new_bool_var(f"strength[{tag}]"))
+            self._rest.append(model.new_bool_var(f"rest[{tag}]"))
             if with_distances:
                 hi = frame.race_dk if d.is_race else d.max_dk
                 if d.index in frame.pins:
                     hi = max(hi, frame.pins[d.index].distance_dk)
-                self._dist.append(model.NewIntVar(0, max(hi, 0), f"dist[{tag}]"))
-                self._qdist.append(model.NewIntVar(0, max(hi, 0), f"qdist[{tag}]"))
+                self._dist.append(model.new_int_var(0, max(hi, 0), f"dist[{tag}]"))
+                self._qdist.append(model.new_int_var(0, max(hi, 0), f"qdist[{tag}]"))
         if with_distances:
             week_top = 7 * top
-            self._week = [model.NewIntVar(0, week_top, f"week_km[{w.number}]") for w in frame.weeks]
-            self._longest = [model.NewIntVar(0, top, f"longest[{w.number}]") for w in frame.weeks]
+            self._week = [model.new_int_var(0, week_top, f"week_km[{w.number}]") for w in frame.weeks]
+            self._longest = [model.new_int_var(0, top, f"longest[{w.number}]") for w in frame.weeks]
         self.n_days = n
         self._hold_pins()
 
     def _hold_pins(self) -> None:
         """Days already lived (re-planning) are constants: exactly as they were planned."""
         for d, pin in sorted(self.frame.pins.items()):
-            self.model.Add(self._run[d] == int(pin.kind is not None))
-            self.model.Add(self._long[d] == int(pin.kind == "long"))
-            self.model.Add(self._quality[d] == int(pin.kind == "quality"))
-            self.model.Add(self._strength[d] == int(pin.strength))
+            self.model.add(self._run[d] == int(pin.kind is not None))
+            self.model.add(self._long[d] == int(pin.kind == "long"))
+            self.model.add(self._quality[d] == int(pin.kind == "quality"))
+            self.model.add(self._strength[d] == int(pin.strength))
             if self.with_distances:
-                self.model.Add(self._dist[d] == pin.distance_dk)
+                self.model.add(self._dist[d] == pin.distance_dk)
 
     # --- per day -------------------------------------------------------------------------------------
     def run(self, d: int) -> cp_model.IntVar:
@@ -110,31 +110,31 @@ class PlanVars:
         turned easy, long runs kept where they were, strength sessions as they were."""
         for dec in pattern:
             d = dec.index
-            self.model.Add(self._strength[d] == int(dec.strength))
+            self.model.add(self._strength[d] == int(dec.strength))
             if dec.kind is None:
-                self.model.Add(self._run[d] == 0)
+                self.model.add(self._run[d] == 0)
                 continue
-            self.model.Add(self._long[d] == self._run[d]) if dec.kind == "long" else self.model.Add(self._long[d] == 0)
+            self.model.add(self._long[d] == self._run[d]) if dec.kind == "long" else self.model.add(self._long[d] == 0)
             if dec.kind != "quality":
-                self.model.Add(self._quality[d] == 0)
+                self.model.add(self._quality[d] == 0)
 
     def extract(self, solver: cp_model.CpSolver) -> list[DayDecision]:
         out = []
         for d, day in enumerate(self.frame.days):
-            ran = solver.Value(self._run[d]) == 1
+            ran = solver.value(self._run[d]) == 1
             kind = None
             if ran:
                 if day.is_race:
                     kind = "race"
-                elif solver.Value(self._long[d]):
+                elif solver.value(self._long[d]):
                     kind = "long"
-                elif solver.Value(self._quality[d]):
+                elif solver.value(self._quality[d]):
                     kind = "quality"
                 else:
                     kind = "easy"
-            dist = solver.Value(self._dist[d]) if ran and self.with_distances else 0
+            dist = solver.value(self._dist[d]) if ran and self.with_distances else 0
             out.append(DayDecision(index=d, kind=kind, distance_dk=dist,
-                                   strength=solver.Value(self._strength[d]) == 1))
+                                   strength=solver.value(self._strength[d]) == 1))
         return out
 
 
@@ -181,10 +181,10 @@ class FixedPatternVars:
                     by_kind.setdefault(kind, []).append(d)
             for kind, days in sorted(by_kind.items()):  # "easy" before "quality": a quality day may fall back to it
                 hi = min(frame.days[d].max_dk for d in days)
-                var = model.NewIntVar(frame.min_easy_dk, max(frame.min_easy_dk, hi), f"{kind}_km[{w.number}]")
+                var = model.new_int_var(frame.min_easy_dk, max(frame.min_easy_dk, hi), f"{kind}_km[{w.number}]")
                 kind_var[kind] = var
                 if kind == "quality" and not flexible_quality:
-                    model.Add(var >= frame.min_quality_dk)
+                    model.add(var >= frame.min_quality_dk)
                 for d in days:
                     tag = frame.days[d].date.isoformat()
                     top = max(frame.min_easy_dk, frame.days[d].max_dk)
@@ -196,44 +196,44 @@ class FixedPatternVars:
                         # easy instead, as long as the week's easy runs: the pattern's guess of the volume may have
                         # been high
                         if "easy" not in kind_var:
-                            kind_var["easy"] = model.NewIntVar(frame.min_easy_dk, top, f"easy_km[{w.number}]")
-                        kept = model.NewBoolVar(f"quality_kept[{tag}]")
-                        dist = model.NewIntVar(0, top, f"session_km[{tag}]")
-                        model.Add(dist == var).OnlyEnforceIf(kept)
-                        model.Add(dist == kind_var["easy"]).OnlyEnforceIf(kept.Not())
-                        model.Add(var >= frame.min_quality_dk).OnlyEnforceIf(kept)
-                        qd = model.NewIntVar(0, top, f"qdist[{tag}]")
-                        model.Add(qd == var).OnlyEnforceIf(kept)
-                        model.Add(qd == 0).OnlyEnforceIf(kept.Not())
+                            kind_var["easy"] = model.new_int_var(frame.min_easy_dk, top, f"easy_km[{w.number}]")
+                        kept = model.new_bool_var(f"quality_kept[{tag}]")
+                        dist = model.new_int_var(0, top, f"session_km[{tag}]")
+                        model.add(dist == var).only_enforce_if(kept)
+                        model.add(dist == kind_var["easy"]).only_enforce_if(kept.negated())
+                        model.add(var >= frame.min_quality_dk).only_enforce_if(kept)
+                        qd = model.new_int_var(0, top, f"qdist[{tag}]")
+                        model.add(qd == var).only_enforce_if(kept)
+                        model.add(qd == 0).only_enforce_if(kept.negated())
                         self._kept[d], self._qdist[d] = kept, qd
                     if droppable:
-                        keep = model.NewBoolVar(f"run_kept[{tag}]")
-                        ran = model.NewIntVar(0, top, f"dist[{tag}]")
-                        model.Add(ran == dist).OnlyEnforceIf(keep)
-                        model.Add(ran == 0).OnlyEnforceIf(keep.Not())
+                        keep = model.new_bool_var(f"run_kept[{tag}]")
+                        ran = model.new_int_var(0, top, f"dist[{tag}]")
+                        model.add(ran == dist).only_enforce_if(keep)
+                        model.add(ran == 0).only_enforce_if(keep.negated())
                         if d in self._kept:
-                            model.AddImplication(self._kept[d], keep)
+                            model.add_implication(self._kept[d], keep)
                         dist, self._run_kept[d] = ran, keep
                     self._dist[d] = dist
             self._week.append(sum(self._dist[d] for d in w.days))
             # valid upper bounds (frame._upper_bounds): they tighten the relaxation, they never cut a plan
             if by_kind:
-                model.Add(self._week[-1] <= frame.week_bound[w.index])
+                model.add(self._week[-1] <= frame.week_bound[w.index])
             for kind, days in by_kind.items():
-                model.Add(kind_var[kind] <= frame.long_bound[w.index])
+                model.add(kind_var[kind] <= frame.long_bound[w.index])
             pinned_runs = [self._dist[d] for d in pinned if frame.pins[d].kind not in (None, "race")]
             planned = [self._dist[d] for days in by_kind.values() for d in days]
             if "long" in by_kind and not droppable and not pinned_runs:
                 longest = kind_var["long"]  # the long run is the longest (below): a plain variable, a tight model
             elif by_kind:
-                longest = model.NewIntVar(0, max(pinned_runs + [frame.long_cap_dk]), f"longest[{w.number}]")
-                model.AddMaxEquality(longest, pinned_runs + planned)
+                longest = model.new_int_var(0, max(pinned_runs + [frame.long_cap_dk]), f"longest[{w.number}]")
+                model.add_max_equality(longest, pinned_runs + planned)
             else:
                 longest = max(pinned_runs, default=0)
             if "long" in by_kind:  # the long run is the longest of the week's runs still to plan
                 for kind, var in kind_var.items():
                     if kind != "long":
-                        model.Add(var <= kind_var["long"])
+                        model.add(var <= kind_var["long"])
             self._longest.append(longest)
 
     def run(self, d: int) -> int:
@@ -247,11 +247,11 @@ class FixedPatternVars:
 
     def runs_dropped(self) -> list[tuple[int, cp_model.LinearExpr]]:
         """(plan week number, 1 - kept) for every run of the pattern that may be dropped."""
-        return [(self.frame.days[d].week + 1, kept.Not()) for d, kept in sorted(self._run_kept.items())]
+        return [(self.frame.days[d].week + 1, kept.negated()) for d, kept in sorted(self._run_kept.items())]
 
     def quality_dropped(self) -> list[tuple[int, cp_model.LinearExpr]]:
         """(plan week number, 1 - kept) for every quality session of the pattern."""
-        return [(self.frame.days[d].week + 1, kept.Not()) for d, kept in sorted(self._kept.items())]
+        return [(self.frame.days[d].week + 1, kept.negated()) for d, kept in sorted(self._kept.items())]
 
     def strength(self, d: int) -> int:
         return int(self.pattern[d].strength)
@@ -278,10 +278,10 @@ class FixedPatternVars:
         out = []
         for dec in self.pattern:
             kind = dec.kind
-            if kind == "quality" and dec.index in self._kept and not solver.Value(self._kept[dec.index]):
+            if kind == "quality" and dec.index in self._kept and not solver.value(self._kept[dec.index]):
                 kind = "easy"
-            if dec.index in self._run_kept and not solver.Value(self._run_kept[dec.index]):
+            if dec.index in self._run_kept and not solver.value(self._run_kept[dec.index]):
                 kind = None
             out.append(DayDecision(index=dec.index, kind=kind, strength=dec.strength,
-                                   distance_dk=int(solver.Value(self._dist[dec.index])) if kind else 0))
+                                   distance_dk=int(solver.value(self._dist[dec.index])) if kind else 0))
         return out
