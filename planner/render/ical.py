@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -410,14 +411,18 @@ def _generated_at(plan: Plan) -> dt.datetime:
 
 # Characters RFC 5545 allows in no TEXT value (its CONTROL: every C0 control but HTAB, and DEL); line breaks are
 # escaped as \n, the rest dropped, so a stray control character in a name cannot make the file unreadable.
-_CONTROL = {c: None for c in (*range(0x00, 0x09), *range(0x0B, 0x0D), *range(0x0E, 0x20), 0x7F)}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    return _CONTROL.sub("", value) if _CONTROL.search(value) else value
 
 
 def ical_text(value: str) -> str:
     """A TEXT value escaped as RFC 5545 section 3.3.11 says: backslash, semicolon and comma escaped, line breaks
     (CRLF, LF or a lone CR) as ``\\n``, other control characters dropped."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n").translate(_CONTROL))
+    return _printable(value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+                      .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
 
 def _when(name: str, value: dt.date | dt.datetime) -> str:
@@ -465,12 +470,12 @@ def _event_lines(spec: EventSpec, alarms: bool) -> tuple[list[str], list[str], l
 
 
 def _calendar(plan: Plan, profile: Profile, zone: dt.tzinfo) -> icalendar.Calendar:
-    title = f"Training plan: {plan.athlete.name}".translate(_CONTROL)
+    title = _printable(f"Training plan: {plan.athlete.name}")
     if plan.race is not None:
         about = f"{plan.race.name} on {plan.race.date.isoformat()}. Plan from {plan.start_date.isoformat()}."
     else:
         about = f"Plan from {plan.start_date.isoformat()} to {plan.end_date.isoformat()}."
-    about = about.translate(_CONTROL)
+    about = _printable(about)
     cal = icalendar.Calendar()
     cal.add("PRODID", PRODID)
     cal.add("VERSION", "2.0")
@@ -484,9 +489,12 @@ def _calendar(plan: Plan, profile: Profile, zone: dt.tzinfo) -> icalendar.Calend
     cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))
     cal.add("X-WR-TIMEZONE", icalendar.vText("UTC" if zone is dt.timezone.utc else profile.timezone))
-    if zone is not dt.timezone.utc:
-        cal.add_component(vtimezone(profile.timezone, plan.start_date, plan.end_date))
     return cal
+
+
+@functools.lru_cache(maxsize=64)  # a batch renders many plans in the same few zones and years
+def _vtimezone_lines(tzid: str, first_year: int, last_year: int) -> tuple[bytes, ...]:
+    return tuple(_serialize(vtimezone(tzid, dt.date(first_year, 1, 1), dt.date(last_year, 1, 1))))
 
 
 def vtimezone(tzid: str, first: dt.date, last: dt.date) -> icalendar.Timezone:
@@ -580,7 +588,9 @@ def render_ical(plan: Plan, profile: Profile, *, previous: bytes | None = None, 
     zone = _zone(profile.timezone)
     before = previous_events(previous) if previous else {}
     calendar = _serialize(_calendar(plan, profile, zone))
-    lines = calendar[:-1]  # the events go before END:VCALENDAR
+    lines = calendar[:-1]  # the time zone and the events go before END:VCALENDAR
+    if zone is not dt.timezone.utc:
+        lines.extend(_vtimezone_lines(profile.timezone, plan.start_date.year, plan.end_date.year))
     for spec in plan_events(plan, profile, include_rest_days=include_rest_days):
         head, uid, tail, end = (list(part) for part in _event_lines(spec, alarms))
         old = before.get(spec.uid)
