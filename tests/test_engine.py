@@ -101,6 +101,21 @@ def test_example_plan_json_has_exactly_the_keys_of_plan_format(example_path, exa
         assert set(data["race"]) == {"name", "date", "distance_km"}
 
 
+def test_plan_json_text_is_the_plan_with_a_line_per_day(example_path, example_plan):
+    """plan.json parses to exactly the plan's keys in order; each week and day is one line, so a diff of two plans
+    shows the days that changed."""
+    import json
+    _, plan = example_plan(example_path)
+    text = plan.to_json()
+    assert text.endswith("}\n") and json.loads(text) == plan.to_dict()
+    assert list(json.loads(text)) == TOP_LEVEL_KEYS
+    lines = text.splitlines()
+    for day in plan.days:
+        assert sum(1 for line in lines if line.startswith(f'    {{"date": "{day.date}", "run"')) == 1
+    assert len(lines) == 2 + len(TOP_LEVEL_KEYS) + sum(
+        2 + len(v) - 1 for v in plan.to_dict().values() if isinstance(v, list) and v)
+
+
 def test_example_plan_days_and_weeks_tile_the_calendar(example_path, example_plan):
     profile, plan = example_plan(example_path)
     dates = [d.date for d in plan.days]
