@@ -80,10 +80,7 @@ def render_all(plan: Plan, profile: Profile, out_dir: Path, *, feed_url: str | N
             previous = ics_path.read_bytes()
         except OSError:
             previous = None
-    today = None
-    if plan.generated_at:
-        import datetime as dt
-        today = dt.date.fromisoformat(plan.generated_at[:10])
+    today = _local_date(plan)
     return {
         "plan.json": render_json(plan).encode("utf-8"),
         "plan.csv": render_csv(plan).encode("utf-8"),
@@ -91,6 +88,23 @@ def render_all(plan: Plan, profile: Profile, out_dir: Path, *, feed_url: str | N
         "plan.ics": render_ical(plan, profile, previous=previous, include_rest_days=include_rest_days,
                                 alarms=alarms),
     }
+
+
+def _local_date(plan: Plan):
+    """The runner's date when the plan was generated, in their time zone: the page marks that week as this week
+    (a plan generated at 23:30 UTC on Sunday is Monday's plan in Tokyo)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        stamp = dt.datetime.fromisoformat(plan.generated_at.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+    try:
+        return stamp.astimezone(ZoneInfo(plan.athlete.timezone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return stamp.date()
 
 
 def write_plan(plan: Plan, profile: Profile, out_dir: Path, **options) -> list[Written]:

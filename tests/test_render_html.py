@@ -412,6 +412,19 @@ def test_today_marks_its_week_and_day_and_nothing_by_default(maya):
     assert "This week (week 3)" in page.text()
 
 
+def test_the_files_mark_this_week_by_the_runners_own_date(maya):
+    """plan.html as written marks the week of the runner's local date when the plan was generated: Sunday 23:30
+    in London is Monday in Tokyo."""
+    from planner.outputs import render_all
+    plan, profile = maya
+    monday = plan.weeks[2].start
+    stamp = f"{monday - dt.timedelta(days=1)}T23:30:00Z"
+    for zone, week in (("Asia/Tokyo", 3), ("Europe/London", 2)):
+        local = replace(plan, generated_at=stamp, athlete=replace(plan.athlete, timezone=zone))
+        html = render_all(local, profile, Path("/nonexistent"))["plan.html"].decode()
+        assert re.search(rf'<section class="week [^"]*is-current[^"]*" id="week-{week}"', html), zone
+
+
 # --- units ---------------------------------------------------------------------------------------------------------
 
 def test_miles_profile_shows_miles():
