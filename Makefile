@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,dask]'
+	@# bytecode for planner itself, as pip writes it for an installed package (an editable install gets none, and
+	@# with PYTHONDONTWRITEBYTECODE set every run would compile planner's modules again)
+	$(PY) -m compileall -q planner
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -42,6 +45,7 @@ test: $(STAMP) setup-browser setup-node
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
+	$(PY) -m compileall -q planner
 	$(PY) -m pytest -q tests/perf -p no:cacheprovider -s
 
 clean:

@@ -148,9 +148,37 @@ def _register_subcommands() -> None:
 _register_subcommands()
 
 
+# Commands that hold nothing open once they return (no server, no worker processes, no cluster): when one of them
+# is done and its output flushed, the process ends at once, without Python's teardown of every module and object,
+# which after pandas and OR-Tools takes 100 ms and more, a fifth of `planner generate`.
+QUICK_EXIT_COMMANDS = frozenset({"generate", "check", "schema", "version", "import", "replan"})
+
+
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="planner")
+    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    if command not in QUICK_EXIT_COMMANDS:
+        app(prog_name="planner")
+        return
+    try:
+        app(prog_name="planner")
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:  # sys.exit("message"): print it as Python would
+            print(exc.code, file=sys.stderr)
+            code = 1
+    _quick_exit(code)
+
+
+def _quick_exit(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said on it
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

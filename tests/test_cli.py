@@ -372,3 +372,36 @@ def test_every_command_is_in_the_readme(path):
     text = readme.read_text(encoding="utf-8")
     assert re.search(r"planner\s+" + r"\s+".join(map(re.escape, path)) + r"\b", text), \
         f"`planner {' '.join(path)}` is not in README.md's command reference"
+
+
+# --- the console entry point ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv, code", [(["version"], 0), (["check", "missing.yaml", "missing.json"], 2),
+                                        (["generate", "--help"], 0)])
+def test_commands_that_hold_nothing_open_end_the_process_at_once_with_their_exit_code(argv, code, monkeypatch,
+                                                                                        capsys):
+    """generate, check, schema, version, import and replan skip Python's teardown once their output is flushed;
+    the exit code is the command's."""
+    from planner import cli
+    ended: list[int] = []
+
+    def fake_exit(status: int) -> None:
+        ended.append(status)
+        raise SystemExit(status)  # stands in for os._exit, which would end pytest too
+
+    monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    monkeypatch.setattr(cli.sys, "argv", ["planner", *argv])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert ended == [code]
+    out = capsys.readouterr()
+    assert out.out or out.err
+
+
+def test_other_commands_end_the_ordinary_way(monkeypatch):
+    from planner import cli
+    monkeypatch.setattr(cli.os, "_exit", lambda status: pytest.fail("serve and batch must end the ordinary way"))
+    monkeypatch.setattr(cli.sys, "argv", ["planner", "feeds", "--help"])
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == 0
