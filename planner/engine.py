@@ -326,7 +326,7 @@ def compose_plan(solution: Solution, profile: Profile, generated_at: str) -> Pla
         run = None
         if rtype is not None:
             km = dec.distance_dk / 10
-            minutes = f.race_minutes if rtype == "race" else session_minutes(zones, km)
+            minutes = f.race_minutes if rtype == "race" else session_minutes(zones, km, f.pause_minutes)
             strides = False
             if rtype == "easy" and week.phase not in ("race",) and strides_weeks[day.week] < (1 if week.recovery else 2):
                 nxt = types[dec.index + 1] if dec.index + 1 < len(types) else None

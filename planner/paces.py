@@ -188,27 +188,32 @@ def zones_for(profile: Profile) -> PaceZones:
 
 # --- distance <-> minutes, the one conversion the model, the sessions and the checker-facing minutes share ----
 
-def session_minutes(zones: PaceZones, distance_km: float) -> int:
-    """Minutes of a training run (warm-up and cool-down included) covering ``distance_km``.
+def session_minutes(zones: PaceZones, distance_km: float, pause_minutes: int = 0) -> int:
+    """Minutes of a training run (warm-up and cool-down included) covering ``distance_km``: its running at the
+    planning pace, rounded up, plus ``pause_minutes`` spent not covering distance (the warm-up's drills and the
+    cool-down's stretches: ``sessions.pause_minutes``).
 
     Every training session is timed at the conservative planning pace (the slow end of the easy zone, or the
     effort fallback): quality sessions run part of the way faster but walk or jog their recoveries, so this
     over-estimates rather than under-estimates, and time budgets stay honest.
     """
-    return math.ceil(round(distance_km * zones.planning_easy_s_per_km / 60.0, 6))
+    return math.ceil(round(distance_km * zones.planning_easy_s_per_km / 60.0, 6)) + pause_minutes
 
 
-def max_distance_dk(zones: PaceZones, minutes: int) -> int:
-    """The longest training run, in tenths of a km, that fits in ``minutes``."""
-    return int(math.floor(minutes * 600.0 / zones.planning_easy_s_per_km + 1e-9))
+def max_distance_dk(zones: PaceZones, minutes: int, pause_minutes: int = 0) -> int:
+    """The longest training run, in tenths of a km, that fits in ``minutes`` (``pause_minutes`` of them not
+    running)."""
+    return max(0, int(math.floor((minutes - pause_minutes) * 600.0 / zones.planning_easy_s_per_km + 1e-9)))
 
 
-def min_distance_dk(zones: PaceZones, minutes: int) -> int:
-    """The shortest training run, in tenths of a km, that lasts at least ``minutes``."""
-    dk = max(1, int(math.ceil(minutes * 600.0 / zones.planning_easy_s_per_km - 1e-9)))
-    while session_minutes(zones, dk / 10) < minutes:
+def min_distance_dk(zones: PaceZones, minutes: int, pause_minutes: int = 0) -> int:
+    """The shortest training run, in tenths of a km, that lasts at least ``minutes`` (``pause_minutes`` of them
+    not running)."""
+    running = max(1, minutes - pause_minutes)
+    dk = max(1, int(math.ceil(running * 600.0 / zones.planning_easy_s_per_km - 1e-9)))
+    while session_minutes(zones, dk / 10, pause_minutes) < minutes:
         dk += 1
     # session_minutes rounds up to whole minutes, so a slightly shorter run may already last them
-    while dk > 1 and session_minutes(zones, (dk - 1) / 10) >= minutes:
+    while dk > 1 and session_minutes(zones, (dk - 1) / 10, pause_minutes) >= minutes:
         dk -= 1
     return dk

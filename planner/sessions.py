@@ -48,15 +48,34 @@ def format_distance(km: float, units: str) -> str:
 
 @dataclass(frozen=True)
 class _Bookend:
-    """A warm-up or cool-down block: its text and the minutes of it spent jogging (which cover distance)."""
+    """A warm-up or cool-down block: its text and the minutes of it spent moving (which cover distance)."""
 
     text: str
     jog_minutes: int
 
 
+def drill_minutes(warmup_minutes: int) -> int:
+    """Minutes of a warm-up spent on dynamic drills (not covering distance)."""
+    return 3 if warmup_minutes >= 8 else 2
+
+
+def stretch_minutes(cooldown_minutes: int) -> int:
+    """Minutes of a cool-down spent stretching (not covering distance)."""
+    return min(5, max(3, cooldown_minutes // 2))
+
+
+def pause_minutes(warmup_minutes: int, cooldown_minutes: int) -> int:
+    """The minutes of a training run that cover no distance: the warm-up's drills and the cool-down's stretches.
+
+    A session lasts this plus its running at the planning pace (``paces.session_minutes``); every other minute of
+    the warm-up and cool-down is jogging (strides before quality sessions count as jogging: quick, with walks).
+    """
+    return drill_minutes(warmup_minutes) + stretch_minutes(cooldown_minutes)
+
+
 def _warmup(run_type: str, minutes: int) -> _Bookend:
     """Easy jog, then dynamic drills; strides too before quality sessions. The race: walk, drills, strides."""
-    drills = 3 if minutes >= 8 else 2
+    drills = drill_minutes(minutes)
     if run_type == "race":
         strides = 2 if minutes >= 7 else 1
         walk = max(0, minutes - drills - strides)
@@ -71,12 +90,12 @@ def _warmup(run_type: str, minutes: int) -> _Bookend:
         f"{drills} min dynamic drills ({DRILLS})"
     if strides:
         text += f", then 4 x 20 s strides, walking back between (about {strides} min)"
-    return _Bookend(text, jog)
+    return _Bookend(text, jog + strides)
 
 
 def _cooldown(run_type: str, minutes: int) -> _Bookend:
     """Easy jog or walk, then static stretches of the big running muscles."""
-    stretches = min(5, max(3, minutes // 2))
+    stretches = stretch_minutes(minutes)
     jog = minutes - stretches
     move = "walk" if run_type == "race" else "easy jog or walk"
     text = f"{jog} min {move}, then {stretches} min static stretches, 30 s each side: {STRETCHES}"
@@ -300,7 +319,8 @@ def make_run(run_type: str, distance_km: float, minutes: int, *, zones: PaceZone
     Args:
         run_type: easy, recovery, long, tempo, intervals, hills or race.
         distance_km: the whole session, warm-up and cool-down jogging included.
-        minutes: the session's total, decided by the engine (``paces.session_minutes`` for training runs; warm-up +
+        minutes: the session's total, decided by the engine (``paces.session_minutes`` with ``pause_minutes`` for
+            training runs, so the main block's minutes are what its distance takes at the planning pace; warm-up +
             predicted race time + cool-down for the race).
         zones: the runner's pace zones (effort descriptions when there is no race time).
         warmup_minutes: minutes of the warm-up block.

@@ -595,3 +595,24 @@ def test_the_schedule_ceiling_is_never_below_what_a_plan_reaches(path, example_p
         if len(days) == 7 and week.phase != "race" and not any(d.date in off for d in days):
             longest = max((d.run.distance_km for d in days if d.run is not None), default=0.0)
             assert longest <= long_most / 10 + 0.05, week.number
+
+
+def test_every_main_block_lasts_what_its_distance_takes_at_the_planning_pace(example_path, example_plan):
+    """A session's distance is its warm-up and cool-down jogging plus its main block: the main block's minutes are
+    what the rest of the distance takes at the planning pace (drills and stretches cover no distance). Before,
+    a 25-minute easy run of 3.1 km gave its main block 5 minutes for 1.6 km."""
+    from planner.sessions import drill_minutes, stretch_minutes
+    _, plan = example_plan(example_path)
+    pace = plan.extras["zones"].planning_easy_s_per_km
+    checked = 0
+    for day in plan.days:
+        run = day.run
+        if run is None or run.type == "race":
+            continue
+        jog = (run.warmup_minutes - drill_minutes(run.warmup_minutes)
+               + run.cooldown_minutes - stretch_minutes(run.cooldown_minutes))
+        main = next(b for b in run.blocks if b.kind == "main")
+        running = (run.distance_km - jog * 60 / pace) * pace / 60
+        assert abs(main.minutes - running) <= 1.0, (day.date, run.type, run.distance_km, main.minutes, running)
+        checked += 1
+    assert checked > 10

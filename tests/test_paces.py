@@ -260,3 +260,19 @@ def test_min_distance_is_the_shortest_run_lasting_the_minutes():
     for minutes in range(5, 400):
         dk = min_distance_dk(zones, minutes)
         assert dk == 1 or session_minutes(zones, (dk - 1) / 10) < minutes, minutes
+
+
+@pytest.mark.parametrize("pause", [0, 5, 8, 13])
+def test_distance_and_minutes_agree_with_minutes_that_cover_no_distance(pause):
+    """With ``pause`` minutes of drills and stretches in each session, the longest run that fits a budget and the
+    shortest that lasts some minutes are exact for session_minutes with the same pause."""
+    zones = zones_for(profile(("10k", "52:00")))
+    for minutes in range(pause + 1, 300):
+        longest = max_distance_dk(zones, minutes, pause)
+        assert session_minutes(zones, longest / 10, pause) <= minutes < session_minutes(zones, (longest + 1) / 10,
+                                                                                        pause), minutes
+        shortest = min_distance_dk(zones, minutes, pause)
+        assert session_minutes(zones, shortest / 10, pause) >= minutes, minutes
+        assert shortest == 1 or session_minutes(zones, (shortest - 1) / 10, pause) < minutes, minutes
+    assert session_minutes(zones, 5.0, pause) == session_minutes(zones, 5.0) + pause
+    assert max_distance_dk(zones, pause, pause) == 0

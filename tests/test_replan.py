@@ -322,7 +322,7 @@ def test_after_two_weeks_of_illness_the_return_is_gentle(replanned):
 
 # --- the goal ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["ill weeks 5-6", "ill weeks 5-12"])
+@pytest.mark.parametrize("name", ["ill weeks 5-6"])
 def test_an_unreachable_race_becomes_a_shorter_race_on_the_same_day(replanned, name):
     r = replanned(name)
     assert r.plan.race.date == r.previous.race.date and r.plan.end_date == r.previous.end_date
@@ -337,8 +337,12 @@ def test_an_unreachable_race_becomes_a_shorter_race_on_the_same_day(replanned, n
     assert r.plan.extras["certified_profile"].goal.race == key
 
 
-def test_an_unreachable_race_with_no_shorter_one_moves_to_the_earliest_safe_date(replanned):
-    r = replanned("5K, ill from week 6")
+@pytest.mark.parametrize("name", ["5K, ill from week 6",
+                                  # eight weeks ill, six to go: the first runs back are the shortest session over
+                                  # rules 1 and 3, too short to grow to even a 5K's 5 km long run by race day
+                                  "ill weeks 5-12"])
+def test_an_unreachable_race_with_no_shorter_one_moves_to_the_earliest_safe_date(replanned, name):
+    r = replanned(name)
     assert r.plan.race.distance_km == r.previous.race.distance_km
     assert r.plan.race.date > r.previous.race.date
     assert (r.plan.race.date - r.previous.race.date).days % 7 == 0  # whole weeks later, same weekday

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ..paces import PaceZones, max_distance_dk, min_distance_dk, zones_for
 from ..profile import WEEKDAYS, Profile
+from ..sessions import pause_minutes
 
 # race km -> (peak weekly km, longest run km), aims for the objective.
 RACE_TARGETS: list[tuple[float, float, float]] = [
@@ -159,6 +160,7 @@ class Frame:
     long_bound: list[int]  # per week, the longest run rule 3 can ever allow (tenths of a km)
     min_easy_dk: int
     min_quality_dk: int
+    pause_minutes: int  # minutes of every session that cover no distance (warm-up drills, cool-down stretches)
     long_cap_dk: int  # duration cap (rule 8) as distance
     share_runs_min: int  # rule 8: a full week with any run holds at least this many (1 / long_run_max_share)
     restart_dk: int  # the least first week back after a break when re-planning (rules.follow_actual_volumes)
@@ -236,9 +238,11 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
     unavailable = sched.unavailable_dates()
     marathon_or_longer = race_km is not None and race_km >= 42.195 - 1e-9
     long_cap_minutes = 180 if marathon_or_longer else 150
-    long_cap_dk = max_distance_dk(zones, long_cap_minutes)
-
     r = profile.rules
+    # drills and stretches: minutes of every session that cover no distance
+    pause = pause_minutes(r.warmup_minutes, r.cooldown_minutes)
+    long_cap_dk = max_distance_dk(zones, long_cap_minutes, pause)
+
     # A fixed count of runs a week (see default_long_share): the share must hold for any week's run count.
     desired = desired_runs_per_week(profile)
     max_runs = max(1, min(len(run_days), 7 - r.min_rest_days, max(desired, 3)))
@@ -256,8 +260,8 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
         "baseline_weekly_km": round(profile.weekly_km, 1), "baseline_long_run_km": round(profile.long_run_km, 1),
     }
     wc = r.warmup_minutes + r.cooldown_minutes
-    min_easy_dk = min_distance_dk(zones, wc + MIN_MAIN_EASY)
-    min_quality_dk = min_distance_dk(zones, wc + MIN_MAIN_QUALITY)
+    min_easy_dk = min_distance_dk(zones, wc + MIN_MAIN_EASY, pause)
+    min_quality_dk = min_distance_dk(zones, wc + MIN_MAIN_QUALITY, pause)
 
     # --- days and weeks ------------------------------------------------------------------------
     n_days = (end - start).days + 1
@@ -270,7 +274,7 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
         week_days.setdefault(monday, []).append(i)
         off = date in unavailable
         budget = sched.minutes_on(wd)
-        max_dk = long_cap_dk if budget is None else min(long_cap_dk, max_distance_dk(zones, budget))
+        max_dk = long_cap_dk if budget is None else min(long_cap_dk, max_distance_dk(zones, budget, pause))
         is_race = race_km is not None and date == end
         days.append(FrameDay(index=i, date=date, week=len(week_days) - 1, weekday=wd,
                              can_run=(wd in run_days and not off and max_dk >= min_easy_dk) or is_race,
@@ -351,7 +355,7 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
         ready_week_dk=int(round(r_week * 10)), ready_long_dk=int(round(r_long * 10)),
         desired_runs=desired, max_runs=max_runs, quality_cap=quality_cap, runs_cap=runs_cap,
         volume_estimate=estimate, week_bound=week_bound, long_bound=long_bound,
-        min_easy_dk=min_easy_dk, min_quality_dk=min_quality_dk, long_cap_dk=long_cap_dk,
+        min_easy_dk=min_easy_dk, min_quality_dk=min_quality_dk, pause_minutes=pause, long_cap_dk=long_cap_dk,
         share_runs_min=share_runs_min, restart_dk=restart_dk,
         long_run_pref=sched.long_run_day, strength_pref=tuple(sched.strength_days or ()),
     )
