@@ -1,7 +1,8 @@
 """The feed server: an ASGI app (Starlette) serving each runner's plan.ics and plan.html under a secret token.
 
 ``GET|HEAD /feeds/<token>.ics``  the iCalendar feed: strong ETag from the body, ``If-None-Match`` -> 304 (it wins
-                                 over ``If-Modified-Since``), Last-Modified from the plan.
+                                 over ``If-Modified-Since``), Last-Modified from the calendar's own LAST-MODIFIED,
+                                 which the plan moves whenever the file changes.
 ``GET|HEAD /plans/<token>/``     the HTML plan, and ``/plans/<token>/plan.ics`` its "Download plan.ics" link.
 
 Anything else, an unknown token, or a path that tries to leave the folder gets the same bare 404; other methods on
@@ -45,6 +46,7 @@ COMMON_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"no-referrer"),  # links out of plan.html must not carry the token in the Referer
 )
 _LAST_MODIFIED = re.compile(rb"^LAST-MODIFIED:(\d{8}T\d{6}Z)\r?$", re.MULTILINE)
+_COMPONENT = re.compile(rb"\nBEGIN:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,19 @@ def strong_etag(body: bytes) -> str:
 
 
 def _ics_last_modified(body: bytes) -> dt.datetime | None:
-    """The newest LAST-MODIFIED in a plan.ics: when the plan that last changed the feed was generated."""
-    stamps = _LAST_MODIFIED.findall(body)
-    if not stamps:
+    """The calendar's own LAST-MODIFIED in a plan.ics (RFC 7986; render_ical moves it whenever anything in the
+    file changes), or None when it has none.
+
+    Only the calendar's properties, before its first component, are looked at: the events' LAST-MODIFIED say when
+    each event changed, and an event removed or a calendar property changed leaves the newest of them as it was.
+    A file without the calendar's stamp (written before planner had it) gets no Last-Modified at all rather than
+    one that could answer 304 for a changed body; its strong ETag still revalidates it.
+    """
+    found = _COMPONENT.search(body, 1)  # the file starts with BEGIN:VCALENDAR; its first component ends the header
+    match = _LAST_MODIFIED.search(body, 0, found.start() if found else len(body))
+    if match is None:
         return None
-    newest = max(stamps).decode("ascii")  # same fixed format: the largest string is the latest time
-    return dt.datetime.strptime(newest, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(match.group(1).decode("ascii"), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
 
 
 def _plan_generated_at(folder: Path) -> dt.datetime | None:
@@ -128,8 +137,9 @@ class FileCache:
         except OSError:
             return None
         suffix = os.path.splitext(path)[1]
-        last_modified = _ics_last_modified(body) if suffix == ".ics" else None
-        if last_modified is None:
+        if suffix == ".ics":
+            last_modified = _ics_last_modified(body)
+        else:
             last_modified = _plan_generated_at(Path(path).parent)
         served = Served.of((st.st_ino, st.st_mtime_ns, st.st_size), body, MEDIA_TYPES[suffix], last_modified)
         self._entries[path] = served

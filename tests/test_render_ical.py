@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -383,14 +384,48 @@ def test_sequence_rises_only_on_changed_events(profile, plan, ics):
             assert seq_three[spec.uid] == seq_two[spec.uid], spec.summary
 
 
+def calendar_modified(data: bytes) -> bytes:
+    """The calendar's own LAST-MODIFIED: the one among its properties, before its first component."""
+    lines = logical_lines(data)
+    first = next(i for i, line in enumerate(lines) if i and line.startswith(b"BEGIN:"))
+    stamps = [line.split(b":", 1)[1] for line in lines[:first] if line.startswith(b"LAST-MODIFIED:")]
+    assert len(stamps) == 1, stamps
+    return stamps[0]
+
+
+def test_calendar_last_modified_moves_whenever_the_file_changes(profile, plan, ics):
+    """The calendar's LAST-MODIFIED (what `planner serve` sends as Last-Modified) changes with every change to the
+    file, removals and calendar properties included, even when no event's own LAST-MODIFIED does."""
+    assert calendar_modified(ics) == b"20261125T100000Z"  # the plan's generated_at the first time
+    # rest days added, then removed again, all generated at the same time: only the removal changes the file the
+    # second time, and no remaining event changed, so the newest event stamp stays where it was
+    rest = render_ical(plan, profile, previous=ics, include_rest_days=True)
+    back = render_ical(plan, profile, previous=rest)
+    newest_event = {max(p[b"LAST-MODIFIED"] for p in vevents(data).values()) for data in (rest, back)}
+    assert newest_event == {b"20261125T100000Z"}
+    assert calendar_modified(rest) == b"20261125T100001Z"  # later than the file it replaced, by a second
+    assert calendar_modified(back) == b"20261125T100002Z"
+    assert back != ics and back.replace(b"LAST-MODIFIED:20261125T100002Z", b"LAST-MODIFIED:20261125T100000Z") == ics
+    # unchanged since: kept, so the file is byte-identical
+    assert render_ical(sample_plan(profile, generated_at=LATER), profile, previous=back) == back
+    # a calendar property changed (the runner's name: NAME / X-WR-CALNAME), not a single event
+    later = sample_plan(profile, generated_at=LATER)
+    renamed = render_ical(replace(later, athlete=replace(later.athlete, name="Maya O.")), profile, previous=back)
+    assert vevents(renamed) == vevents(back)
+    assert calendar_modified(renamed) == b"20261220T083000Z"
+
+
 def test_unreadable_previous_file_starts_afresh(plan, profile, ics):
     assert render_ical(plan, profile, previous=b"\x00not a calendar\r\n") == ics
     truncated = ics[: len(ics) // 2]  # a half-written file: the events it does hold are kept, the rest are new
-    assert render_ical(plan, profile, previous=truncated) == ics
+    again = render_ical(plan, profile, previous=truncated)
+    assert vevents(again) == vevents(ics)
+    # the file differs from the truncated one, so the calendar's stamp moves past it (same generation time: +1 s)
+    assert calendar_modified(again) == b"20261125T100001Z"
+    assert again.replace(b"LAST-MODIFIED:20261125T100001Z", b"LAST-MODIFIED:20261125T100000Z") == ics
 
 
 def test_bad_generated_at_is_a_plan_error(plan, profile):
-    from dataclasses import replace
     with pytest.raises(PlanFileError, match="generated_at"):
         render_ical(replace(plan, generated_at="yesterday"), profile)
 

@@ -216,6 +216,37 @@ def test_regeneration_changes_the_etag_only_when_the_feed_changed(live, plans):
         email.utils.parsedate_to_datetime(first.headers["last-modified"])
 
 
+def test_if_modified_since_never_gives_304_for_a_changed_body(live, plans):
+    """Removing events (rest days added, then dropped, all generated at the same time) or changing a calendar
+    property leaves the newest event LAST-MODIFIED where it was; Last-Modified still moves, so a client holding the
+    old body and revalidating by date gets the new one."""
+    from planner.render.ical import render_ical
+
+    _, client, folder, tokens = live
+    profile, by_runner = plans
+    plan = by_runner["ana-lima"]
+    url = f"/feeds/{tokens['ana-lima']}.ics"
+    target = folder / "ana-lima" / "plan.ics"
+    held = client.get(url)  # what a subscribed client has
+    renamed = replace(plan, athlete=replace(plan.athlete, name="Ana L."))
+    for version, flags in ((plan, {"include_rest_days": True}), (plan, {}), (renamed, {})):
+        tmp = target.with_name(".plan.ics.tmp")
+        tmp.write_bytes(render_ical(version, profile, previous=target.read_bytes(), **flags))
+        os.replace(tmp, target)
+        revalidated = client.get(url, headers={"If-Modified-Since": held.headers["last-modified"]})
+        assert revalidated.status_code == 200, flags
+        assert revalidated.content == target.read_bytes() != held.content
+        assert revalidated.headers["etag"] != held.headers["etag"]
+        assert revalidated.headers["last-modified"] != held.headers["last-modified"]
+        assert client.get(url, headers={"If-Modified-Since": revalidated.headers["last-modified"]}).status_code == 304
+        held = revalidated
+    # regenerated later with nothing changed: the same bytes, so the date held still gives 304
+    tmp = target.with_name(".plan.ics.tmp")
+    tmp.write_bytes(render_ical(replace(renamed, generated_at=LATER), profile, previous=target.read_bytes()))
+    os.replace(tmp, target)
+    assert client.get(url, headers={"If-Modified-Since": held.headers["last-modified"]}).status_code == 304
+
+
 def test_rotation_kills_the_old_url_at_once(live):
     _, client, folder, tokens = live
     old = f"/feeds/{tokens['ben-ode']}.ics"

@@ -4,7 +4,10 @@ Every run and strength session becomes a timed event at the runner's ``start_tim
 VTIMEZONE), the race its own event, shoe reminders and recovery weeks all-day events. Identity is stable: each UID
 is a uuid5 of athlete id, date and slot, so regenerating a plan never duplicates events in a subscriber's calendar.
 Given the previous plan.ics, events whose content changed get SEQUENCE + 1 and a new LAST-MODIFIED / DTSTAMP, and
-unchanged events keep theirs, so the file is byte-identical when nothing changed.
+unchanged events keep theirs, so the file is byte-identical when nothing changed. The calendar has its own
+LAST-MODIFIED (RFC 7986): when anything in the file differs from the previous one (an event changed, added or
+removed, a calendar property changed) it moves to the plan's generation time, otherwise it is kept. `planner serve`
+sends it as the feed's Last-Modified, so a 304 on If-Modified-Since always means the body is unchanged.
 
 The icalendar library builds the calendar's own properties and its VTIMEZONE. The events, a few hundred per plan,
 are written line by line here, in the same bytes the library's Event component writes (a test holds the two
@@ -469,6 +472,26 @@ def _event_lines(spec: EventSpec, alarms: bool) -> tuple[list[str], list[str], l
     return head, [f"UID:{ical_text(spec.uid)}"], tail, end
 
 
+def previous_calendar_modified(previous: bytes) -> dt.datetime | None:
+    """The calendar-level LAST-MODIFIED of an earlier plan.ics (the one before its first component), or None."""
+    for line in _unfold(previous):
+        name = _name(line)
+        if name == b"BEGIN" and line.upper() != b"BEGIN:VCALENDAR":
+            return None  # the calendar's own properties all come before its first component
+        if name == b"LAST-MODIFIED":
+            return _utc_stamp(_value(line).strip())
+    return None
+
+
+def _calendar_modified(now: dt.datetime, earlier: dt.datetime | None) -> dt.datetime:
+    """The calendar's LAST-MODIFIED when the file changed: the generation time, and always later than the previous
+    file's (a plan regenerated with the same or an earlier ``generated_at`` still gets a newer stamp, one second on),
+    so a client's If-Modified-Since from the earlier file never matches the new one."""
+    if earlier is None or now > earlier:
+        return now
+    return earlier + dt.timedelta(seconds=1)
+
+
 def _calendar(plan: Plan, profile: Profile, zone: dt.tzinfo) -> icalendar.Calendar:
     title = _printable(f"Training plan: {plan.athlete.name}")
     if plan.race is not None:
@@ -489,6 +512,9 @@ def _calendar(plan: Plan, profile: Profile, zone: dt.tzinfo) -> icalendar.Calend
     cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))
     cal.add("X-WR-TIMEZONE", icalendar.vText("UTC" if zone is dt.timezone.utc else profile.timezone))
+    # RFC 7986: when the calendar last changed. render_ical sets its value once the file is compared with the
+    # previous one; the line is placed here so the library decides where it goes and how it is written.
+    cal.add("LAST-MODIFIED", _generated_at(plan))
     return cal
 
 
@@ -573,7 +599,9 @@ def render_ical(plan: Plan, profile: Profile, *, previous: bytes | None = None, 
         profile: the profile it was built from (start times per weekday, time zone, units).
         previous: the plan.ics already in the output folder, or None the first time. Events whose content changed
             since then get SEQUENCE + 1 and LAST-MODIFIED = DTSTAMP = ``plan.generated_at``; unchanged events keep
-            all three, so the output is byte-identical to ``previous`` when the plan did not change.
+            all three. The calendar's own LAST-MODIFIED is kept from ``previous`` when the output would otherwise
+            be byte-identical to it, and is ``plan.generated_at`` (or one second past the previous stamp, if that
+            is not later) when anything differs.
         include_rest_days: add an all-day event on each rest day.
         alarms: add a VALARM to each event (30 minutes before a session, 09:00 on an all-day note). Google ignores
             them and Apple strips them when subscribing, so the events never rely on them.
@@ -588,6 +616,7 @@ def render_ical(plan: Plan, profile: Profile, *, previous: bytes | None = None, 
     zone = _zone(profile.timezone)
     before = previous_events(previous) if previous else {}
     calendar = _serialize(_calendar(plan, profile, zone))
+    modified_at = next(i for i, line in enumerate(calendar) if line.startswith(b"LAST-MODIFIED:"))
     lines = calendar[:-1]  # the time zone and the events go before END:VCALENDAR
     if zone is not dt.timezone.utc:
         lines.extend(_vtimezone_lines(profile.timezone, plan.start_date.year, plan.end_date.year))
@@ -602,4 +631,11 @@ def render_ical(plan: Plan, profile: Profile, *, previous: bytes | None = None, 
             [f"LAST-MODIFIED:{_stamp(modified)}"] + end
         lines.extend(line.encode("utf-8") for line in event)
     lines.append(calendar[-1])
-    return b"".join(fold_line(line) + b"\r\n" for line in lines)
+    head = b"".join(fold_line(line) + b"\r\n" for line in lines[:modified_at])
+    rest = b"".join(fold_line(line) + b"\r\n" for line in lines[modified_at + 1:])
+    earlier = previous_calendar_modified(previous) if previous else None
+    if earlier is not None:
+        kept = head + f"LAST-MODIFIED:{_stamp(earlier)}\r\n".encode("ascii") + rest
+        if kept == previous:
+            return kept
+    return head + f"LAST-MODIFIED:{_stamp(_calendar_modified(now, earlier))}\r\n".encode("ascii") + rest
