@@ -10,6 +10,11 @@ those routes get 405. Nothing in a response tells which runners exist. Tokens ar
 re-read whenever it changes, so a rotated token stops working at once. No path is ever built from the request: a
 token only selects a folder found when the manifest was read.
 
+Last-Modified is never later than the response's Date (RFC 9110 8.8.2.1): a plan generated "in the future" by this
+server's clock is sent with Last-Modified = Date, while If-Modified-Since is still compared with the plan's own
+time, so such a feed is sent whole until the clock reaches it, never answered 304 for a body the client has not
+seen. The app sends Date itself, from the same clock (``server_config`` turns uvicorn's own Date off).
+
 Writers replace plan files atomically (temp file + rename), and each request reads a file once, through one open
 file descriptor, so a regeneration while serving never serves half a file. Bodies are cached by (inode, mtime_ns,
 size): a rename gives a new inode, so a replaced file is never mistaken for the cached one.
@@ -25,11 +30,13 @@ import logging
 import os
 import re
 import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -59,6 +66,7 @@ class Served:
     last_modified: dt.datetime | None
     headers_304: list[tuple[bytes, bytes]]
     headers_200: list[tuple[bytes, bytes]]
+    modified_second: int | None = None  # last_modified as Unix seconds, to compare with the clock
 
     @classmethod
     def of(cls, key: tuple[int, int, int], body: bytes, media_type: bytes,
@@ -68,7 +76,51 @@ class Served:
         if last_modified is not None:
             validators.append((b"last-modified", email.utils.format_datetime(last_modified, usegmt=True).encode()))
         full = [*validators, (b"content-type", media_type), (b"content-length", str(len(body)).encode())]
-        return cls(key, body, etag, last_modified, validators, full)
+        second = int(last_modified.timestamp()) if last_modified is not None else None
+        return cls(key, body, etag, last_modified, validators, full, second)
+
+    def headers(self, status: int, now: int, date: bytes) -> list[tuple[bytes, bytes]]:
+        """The response headers at Unix second ``now`` (HTTP-date ``date``): Last-Modified no later than Date."""
+        headers = self.headers_304 if status == 304 else self.headers_200
+        if self.modified_second is None or self.modified_second <= now:
+            return headers
+        return [(name, date if name == b"last-modified" else value) for name, value in headers]
+
+
+class Clock:
+    """The wall clock in whole seconds, with its HTTP-date formatted once a second (the Date header)."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._date = b""
+
+    def now(self) -> tuple[int, bytes]:
+        second = int(time.time())
+        if second != self._second:
+            self._date = email.utils.formatdate(second, usegmt=True).encode("ascii")
+            self._second = second
+        return second, self._date
+
+
+class DateHeader:
+    """ASGI middleware: every response carries Date from ``clock``, the one Last-Modified is held to."""
+
+    def __init__(self, app, clock: Clock) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        clock = self.clock
+
+        async def send_dated(message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [(b"date", clock.now()[1]), *message.get("headers", ())]}
+            await send(message)
+
+        await self.app(scope, receive, send_dated)
 
 
 class _Prepared(Response):
@@ -203,10 +255,13 @@ def _not_modified(request: Request, served: Served) -> bool:
     return False
 
 
-def _respond(request: Request, served: Served) -> Response:
+def _respond(request: Request, served: Served, clock: Clock) -> Response:
+    # If-Modified-Since is compared with the plan's own time, even when Last-Modified is clamped to Date: a client
+    # holding a clamped date from an earlier response then never gets 304 for a body changed within that second
+    now, date = clock.now()
     if _not_modified(request, served):
-        return _Prepared(304, served.headers_304, b"")
-    return _Prepared(200, served.headers_200, b"" if request.method == "HEAD" else served.body)
+        return _Prepared(304, served.headers(304, now, date), b"")
+    return _Prepared(200, served.headers(200, now, date), b"" if request.method == "HEAD" else served.body)
 
 
 def create_app(out_dir: Path) -> Starlette:
@@ -214,10 +269,11 @@ def create_app(out_dir: Path) -> Starlette:
 
     Tokens come from ``out_dir/feeds.json``; plans without a token there are not served (``list_feeds`` or
     ``run_server`` issue tokens). Nothing is read at import or creation time, so the app may start before the plans
-    are written.
+    are written. The app sends the Date header itself: run it with the server's own Date off (``server_config``).
     """
     index = FeedIndex(Path(out_dir))
     cache = FileCache()
+    clock = Clock()
 
     def lookup(token: str, filename: str) -> Served:
         folder = index.folder(token) if TOKEN_PATTERN.match(token) else None
@@ -230,14 +286,14 @@ def create_app(out_dir: Path) -> Starlette:
         name: str = request.path_params["name"]
         if not name.endswith(".ics"):
             raise HTTPException(404)
-        return _respond(request, lookup(name[:-4], "plan.ics"))
+        return _respond(request, lookup(name[:-4], "plan.ics"), clock)
 
     async def plan_page(request: Request) -> Response:
-        return _respond(request, lookup(request.path_params["token"], "plan.html"))
+        return _respond(request, lookup(request.path_params["token"], "plan.html"), clock)
 
     async def plan_download(request: Request) -> Response:
         # the page's "Download plan.ics" link is relative: it lands here
-        return _respond(request, lookup(request.path_params["token"], "plan.ics"))
+        return _respond(request, lookup(request.path_params["token"], "plan.ics"), clock)
 
     async def bare_error(request: Request, exc: Exception) -> Response:
         # the same short body for every 404 and 405, whatever was asked for
@@ -252,7 +308,19 @@ def create_app(out_dir: Path) -> Starlette:
         Route("/plans/{token}/", plan_page, methods=["GET", "HEAD"]),
         Route("/plans/{token}/plan.ics", plan_download, methods=["GET", "HEAD"]),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: bare_error})
+    return Starlette(routes=routes, exception_handlers={HTTPException: bare_error},
+                     middleware=[Middleware(DateHeader, clock=clock)])
+
+
+def server_config(out_dir: Path, **overrides):
+    """uvicorn's Config for the app serving ``out_dir``: access log off (request lines would write the secret tokens
+    to the log), uvicorn's Server and Date headers off (the app sends Date from the clock Last-Modified is held to;
+    uvicorn's, updated once a second, could be older)."""
+    import uvicorn
+
+    options = {"access_log": False, "log_level": "warning", "lifespan": "off", "server_header": False,
+               "date_header": False, **overrides}
+    return uvicorn.Config(create_app(Path(out_dir)), **options)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -288,8 +356,7 @@ def run_server(out_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None
 
     list_feeds(Path(out_dir))  # fails early, with a message, when there is nothing to serve
     sock = bind(host, port)
-    config = uvicorn.Config(create_app(Path(out_dir)), access_log=False, log_level="warning", lifespan="off",
-                            server_header=False)
+    config = server_config(Path(out_dir))
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from ical_fixtures import ROOT, sample_plan, sample_profile, write_plan_folder
 from planner.cli_feeds import serve_command
 from planner.feeds import MANIFEST_NAME, ensure_tokens, list_feeds, rotate_token
-from planner.serve import bind, create_app, strong_etag
+from planner.serve import bind, server_config, strong_etag
 
 RUNNERS = ("ana-lima", "ben-ode")
 LATER = "2026-12-20T08:30:00Z"
@@ -36,8 +36,7 @@ class LiveServer:
         self.sock = bind("127.0.0.1", 0)
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(folder), access_log=False, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
+        self.server = uvicorn.Server(server_config(folder))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def __enter__(self) -> "LiveServer":
@@ -159,6 +158,36 @@ def test_if_none_match_wins_over_if_modified_since(live):
     assert client.get(url, headers={"If-Modified-Since": "not a date"}).status_code == 200
 
 
+def test_last_modified_is_never_later_than_date(live, plans):
+    """A plan generated ahead of the server's clock (RFC 9110 8.8.2.1): Last-Modified is sent as the response's
+    Date, and revalidating with that date still gets the whole feed, never a 304 for a body not yet seen."""
+    _, client, folder, tokens = live
+    profile, by_runner = plans
+    url = f"/feeds/{tokens['ana-lima']}.ics"
+    before = client.get(url)
+    assert before.headers.get_list("date") == [before.headers["date"]]  # one Date, the app's own
+    assert email.utils.parsedate_to_datetime(before.headers["last-modified"]) <= \
+        email.utils.parsedate_to_datetime(before.headers["date"])
+    write_plan_folder(folder / "ana-lima", replace(by_runner["ana-lima"], generated_at="2100-01-01T00:00:00Z",
+                                                   days=by_runner["ana-lima"].days[:-1]), profile)
+    for method in ("GET", "HEAD"):
+        response = client.request(method, url)
+        assert response.status_code == 200
+        assert response.headers["last-modified"] == response.headers["date"], method
+    page = client.get(f"/plans/{tokens['ana-lima']}/")  # the page's Last-Modified (plan.json's generated_at) too
+    assert page.headers["last-modified"] == page.headers["date"]
+    clamped = client.get(url)
+    revalidated = client.get(url, headers={"If-Modified-Since": clamped.headers["last-modified"]})
+    assert revalidated.status_code == 200 and revalidated.content == clamped.content
+    assert client.get(url, headers={"If-Modified-Since": before.headers["last-modified"]}).status_code == 200
+    not_modified = client.get(url, headers={"If-None-Match": clamped.headers["etag"]})
+    assert not_modified.status_code == 304
+    assert email.utils.parsedate_to_datetime(not_modified.headers["last-modified"]) <= \
+        email.utils.parsedate_to_datetime(not_modified.headers["date"])
+    missing = client.get("/feeds/unknown.ics")
+    assert missing.status_code == 404 and missing.headers.get_list("date") == [missing.headers["date"]]
+
+
 # --- 404 and 405, with nothing to tell runners apart ------------------------------------------------------------------
 
 def test_unknown_tokens_and_traversal_get_the_same_bare_404(live):
@@ -211,7 +240,10 @@ def test_regeneration_changes_the_etag_only_when_the_feed_changed(live, plans):
     second = client.get(url, headers={"If-None-Match": first.headers["etag"]})
     assert second.status_code == 200 and second.content == (folder / "ana-lima" / "plan.ics").read_bytes()
     assert second.headers["etag"] != first.headers["etag"]
-    assert second.headers["last-modified"] == "Sun, 20 Dec 2026 08:30:00 GMT"
+    # the plan's generated_at, unless that is still ahead of the server's clock: then the response's Date
+    generated = email.utils.parsedate_to_datetime("Sun, 20 Dec 2026 08:30:00 GMT")
+    assert email.utils.parsedate_to_datetime(second.headers["last-modified"]) == \
+        min(generated, email.utils.parsedate_to_datetime(second.headers["date"]))
     assert email.utils.parsedate_to_datetime(second.headers["last-modified"]) > \
         email.utils.parsedate_to_datetime(first.headers["last-modified"])
 
