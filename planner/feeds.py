@@ -5,6 +5,11 @@ Tokens live in a manifest, ``feeds.json``, in the output folder (one runner's fo
 folder per runner). They stay the same across regenerations and change only when rotated, which makes the old URL
 stop working. The manifest is replaced atomically and read-modify-write cycles hold a lock, so a batch writing
 tokens from several processes, or ``planner feeds rotate`` run while the server reads, never sees half a file.
+
+One token per runner, whichever folder is served: `planner generate -o X/sam --base-url URL` keeps sam's token in
+X/sam/feeds.json, and `planner serve X` (or `planner batch` into X) keeps X/feeds.json. Whichever manifest gets the
+runner first mints the token; the other adopts it (from the runner's own folder inside X, or from X above a
+runner's folder), so sam's page links to the same URL whichever folder the server is given.
 """
 
 from __future__ import annotations
@@ -138,12 +143,61 @@ def _locked(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def ensure_tokens(out_dir: Path, athlete_ids: list[str]) -> dict[str, str]:
+def _safe_name(athlete_id: str) -> bool:
+    """Whether an athlete id can name a folder directly inside another (no separator, not . or ..)."""
+    return athlete_id not in ("", ".", "..") and not any(c and c in athlete_id for c in (os.sep, os.altsep, "\0"))
+
+
+def _tokens_in(folder: Path) -> dict[str, str]:
+    """The tokens of another folder's manifest, or none when it has no usable one (it is that folder's business)."""
+    try:
+        return load_tokens(folder)
+    except (FeedError, OSError):
+        return {}
+
+
+def _holds_runner(folder: Path, athlete_id: str) -> bool:
+    """Whether ``folder`` is (or is about to be) the folder of ``athlete_id``'s plan, as a batch folder above it
+    sees it: its plan.json names the runner, or, with no plan in it yet, its name is the runner's id."""
+    folder = Path(folder)
+    if (folder / "plan.json").is_file() or (folder / PLAN_FILE).is_file():
+        return _athlete_id(folder) == athlete_id
+    return folder.name == athlete_id
+
+
+def _adoptable(out_dir: Path, athlete_id: str, plans: dict[str, Path] | None) -> list[str]:
+    """Tokens this runner already has in a neighbouring manifest, best first: the runner's own folder inside
+    ``out_dir`` (``plans`` when the caller found them, else the folder named by the id), then the folder above
+    ``out_dir`` when ``out_dir`` is this runner's own folder."""
+    out_dir = Path(out_dir)
+    folders: list[Path] = []
+    if plans is not None and athlete_id in plans and Path(plans[athlete_id]) != out_dir:
+        folders.append(Path(plans[athlete_id]))
+    if _safe_name(athlete_id) and (out_dir / athlete_id).is_dir():
+        folders.append(out_dir / athlete_id)
+    if _holds_runner(out_dir, athlete_id):
+        folders.append(out_dir.parent)
+    found = []
+    for folder in folders:
+        token = _tokens_in(folder).get(athlete_id)
+        if token is not None and token not in found:
+            found.append(token)
+    return found
+
+
+def ensure_tokens(out_dir: Path, athlete_ids: list[str], plans: dict[str, Path] | None = None) -> dict[str, str]:
     """Give every runner in ``athlete_ids`` a feed token, keeping the ones they already have.
+
+    A runner with no token in ``out_dir``'s manifest who has one in a neighbouring manifest keeps that one (see the
+    module's docstring): in their own folder inside ``out_dir`` (a batch or parent folder over `planner generate`
+    folders), or in the folder above ``out_dir`` (a runner's folder inside a batch folder). Only runners found in
+    neither get a new random token.
 
     Args:
         out_dir: the output folder (a runner's folder, or the batch folder) that holds feeds.json.
         athlete_ids: the runners whose plans are in it.
+        plans: athlete id -> plan folder under ``out_dir`` (``find_plans``), when the caller has it: their folders'
+            manifests are looked at too. Without it, only ``out_dir/<id>/`` is.
 
     Returns:
         Athlete id -> token for exactly ``athlete_ids``. The manifest is rewritten (atomically) only when a token was
@@ -158,7 +212,8 @@ def ensure_tokens(out_dir: Path, athlete_ids: list[str]) -> dict[str, str]:
         if missing:
             used = set(tokens.values())
             for athlete_id in missing:
-                token = new_token()
+                adopted = [t for t in _adoptable(out_dir, athlete_id, plans) if t not in used]
+                token = adopted[0] if adopted else new_token()
                 while token in used:  # 2^-192: only a broken random source gets here
                     token = new_token()
                 tokens[athlete_id] = token
@@ -262,5 +317,5 @@ def list_feeds(out_dir: Path) -> list[Feed]:
     if not plans:
         raise FeedError(f"{out_dir}: no plan.ics here or in its folders; run `planner generate` or `planner batch` "
                         "first")
-    tokens = ensure_tokens(out_dir, sorted(plans))
+    tokens = ensure_tokens(out_dir, sorted(plans), plans)
     return [Feed(athlete_id, tokens[athlete_id], plans[athlete_id]) for athlete_id in sorted(plans)]

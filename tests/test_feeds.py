@@ -112,6 +112,67 @@ def test_damaged_manifest_is_reported_with_file_and_key(tmp_path, text, where):
     assert str(tmp_path / MANIFEST_NAME) in info.value.message and where in info.value.message
 
 
+# --- one token per runner, whichever folder is served -------------------------------------------------------------
+
+def test_a_generate_folders_token_is_adopted_by_the_folder_above(tmp_path, small_plan):
+    """`planner generate -o X/sam --base-url URL` then `planner serve X`: X's manifest takes sam's token from
+    X/sam/feeds.json instead of minting another, so the links on sam's page work on X's server."""
+    profile, plan = small_plan
+    write_plan_folder(tmp_path / "sam", plan, profile)
+    own = ensure_tokens(tmp_path / "sam", [plan.athlete.id])[plan.athlete.id]  # what generate --base-url does
+    write_plan_folder(tmp_path / "ana-lima", _as(plan, "ana-lima"), profile)
+    feeds = {f.athlete_id: f for f in list_feeds(tmp_path)}  # what serve X does
+    assert feeds[plan.athlete.id].token == own and feeds[plan.athlete.id].folder == tmp_path / "sam"
+    assert load_tokens(tmp_path)[plan.athlete.id] == own
+    assert feeds["ana-lima"].token != own and token_bits(feeds["ana-lima"].token) >= 128  # no token to adopt: new
+    assert stat.S_IMODE((tmp_path / MANIFEST_NAME).stat().st_mode) == 0o600
+    assert list_feeds(tmp_path) == list(feeds.values())
+
+
+def test_a_batch_adopts_the_token_of_a_runner_folder_named_by_the_id(tmp_path, small_plan):
+    profile, plan = small_plan
+    (tmp_path / "ana-lima").mkdir()
+    own = ensure_tokens(tmp_path / "ana-lima", ["ana-lima"])["ana-lima"]
+    assert ensure_tokens(tmp_path, ["ana-lima", "ben-ode"])["ana-lima"] == own  # what batch does, before planning
+
+
+def test_a_runner_folder_inside_a_served_folder_adopts_its_token(tmp_path, small_plan):
+    """The other order: `planner batch` or `planner serve X` first, then `planner generate -o X/<id> --base-url`."""
+    profile, plan = small_plan
+    for runner in ("ana-lima", "ben-ode"):
+        write_plan_folder(tmp_path / runner, _as(plan, runner), profile)
+    served = {f.athlete_id: f.token for f in list_feeds(tmp_path)}
+    assert ensure_tokens(tmp_path / "ben-ode", ["ben-ode"]) == {"ben-ode": served["ben-ode"]}
+    assert load_tokens(tmp_path / "ben-ode") == {"ben-ode": served["ben-ode"]}
+    # a folder named for the runner that holds no plan yet (the first generate into it) adopts it too
+    (tmp_path / "cleo").mkdir()
+    cleo = ensure_tokens(tmp_path, ["cleo"])["cleo"]
+    assert ensure_tokens(tmp_path / "cleo", ["cleo"])["cleo"] == cleo
+    # but not a folder holding another runner's plan, nor a token the manifest already gives someone else
+    write_plan_folder(tmp_path / "dan", _as(plan, "ana-lima-2"), profile)
+    ensure_tokens(tmp_path, ["dan"])
+    assert ensure_tokens(tmp_path / "dan", ["dan"])["dan"] != load_tokens(tmp_path)["dan"]
+    (tmp_path / "eve").mkdir()
+    (tmp_path / "eve" / MANIFEST_NAME).write_text(json.dumps(
+        {"format": "planner-feeds/1", "tokens": {"eve": served["ana-lima"]}}))
+    eve = ensure_tokens(tmp_path, ["eve"])["eve"]
+    assert eve != served["ana-lima"] and token_bits(eve) >= 128
+
+
+def test_a_damaged_manifest_next_door_is_not_adopted_and_not_fatal(tmp_path, small_plan):
+    profile, plan = small_plan
+    write_plan_folder(tmp_path / "ana-lima", _as(plan, "ana-lima"), profile)
+    (tmp_path / "ana-lima" / MANIFEST_NAME).write_text("{broken")
+    token = ensure_tokens(tmp_path, ["ana-lima"])["ana-lima"]
+    assert token_bits(token) >= 128
+    assert (tmp_path / "ana-lima" / MANIFEST_NAME).read_text() == "{broken"
+
+
+def _as(plan, runner: str):
+    from dataclasses import replace
+    return replace(plan, athlete=replace(plan.athlete, id=runner, name=runner.replace("-", " ").title()))
+
+
 # --- URLs -------------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("base", ["https://plans.example.org", "https://plans.example.org/",

@@ -290,6 +290,26 @@ def test_rotation_kills_the_old_url_at_once(live):
     assert client.get(f"/feeds/{tokens['ana-lima']}.ics").status_code == 200  # the others keep working
 
 
+def test_links_on_a_generate_folders_page_work_on_the_server_of_the_folder_above(tmp_path, plans):
+    """`planner generate -o X/sam --base-url URL`, then `planner serve X`: the subscribe link on sam's page (a token
+    from X/sam/feeds.json) opens sam's feed."""
+    import re
+
+    from planner.outputs import write_plan
+    profile, by_runner = plans
+    sam = tmp_path / "sam"
+    sam.mkdir()
+    own = ensure_tokens(sam, ["ana-lima"])["ana-lima"]  # generate --base-url issues a token before writing
+    write_plan(by_runner["ana-lima"], profile, sam, feed_url=f"https://plans.example.org/feeds/{own}.ics")
+    write_plan(by_runner["ben-ode"], profile, tmp_path / "ben-ode")
+    list_feeds(tmp_path)  # what `planner serve X` does before it starts
+    with LiveServer(tmp_path) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        page = (sam / "plan.html").read_text()
+        linked = set(re.findall(r"(?:https|webcal)://plans\.example\.org(/feeds/[\w-]+\.ics)", page))
+        assert linked == {f"/feeds/{own}.ics"}
+        assert client.get(f"/feeds/{own}.ics").content == (sam / "plan.ics").read_bytes()
+
+
 def test_a_runner_added_while_serving_is_served_once_it_has_a_token(live, plans):
     _, client, folder, _ = live
     profile, by_runner = plans
