@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from .errors import PlannerError
-from .feeds import feed_urls, list_feeds, plan_url, rotate_token
+from .feeds import feed_urls, list_feeds, plan_url, rotate_feed
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -61,13 +61,26 @@ def rotate_command(directory: DirArgument,
                    athlete_id: Annotated[str, typer.Argument(help="The runner's id (see `planner feeds list`).",
                                                              show_default=False)],
                    base_url: BaseUrlOption = DEFAULT_BASE_URL) -> None:
-    """Give one runner a new secret feed URL; the old one stops working at once, even on a running server."""
+    """Give one runner a new secret feed URL; the old one stops working at once, even on a running server.
+
+    The runner's plan.html (and a batch folder's index.html and summary.csv) are rewritten to link to the new URL.
+    """
     try:
-        token = rotate_token(directory, athlete_id)
-        lines = [f"New URLs for {athlete_id} (the old ones no longer work):", *_urls(base_url, token)]
+        rotation = rotate_feed(directory, athlete_id)
+        lines = [f"New URLs for {athlete_id} (the old ones no longer work):", *_urls(base_url, rotation.token)]
+        if rotation.pages:
+            lines.append("Updated to link to the new URL: " + ", ".join(str(p) for p in rotation.pages))
+        elif not rotation.stale:
+            lines.append("No page linked to the old URL (pages made without --base-url have no subscribe links).")
     except PlannerError as exc:
         _fail(exc)
     typer.echo("\n".join(lines))
+    if rotation.stale:
+        for line in rotation.stale:
+            typer.echo(line, err=True)
+        typer.echo("Make those files writable and run `planner generate` (or `planner batch`) with --base-url again "
+                   "to write them with the new URL.", err=True)
+        raise typer.Exit(2)
 
 
 def serve_command(directory: DirArgument,

@@ -9,7 +9,8 @@ tokens from several processes, or ``planner feeds rotate`` run while the server 
 One token per runner, whichever folder is served: `planner generate -o X/sam --base-url URL` keeps sam's token in
 X/sam/feeds.json, and `planner serve X` (or `planner batch` into X) keeps X/feeds.json. Whichever manifest gets the
 runner first mints the token; the other adopts it (from the runner's own folder inside X, or from X above a
-runner's folder), so sam's page links to the same URL whichever folder the server is given.
+runner's folder), so sam's page links to the same URL whichever folder the server is given. A rotation replaces
+the token in both manifests and rewrites the pages that linked to the old URL.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,6 +34,9 @@ TOKEN_BYTES = 24  # 192 bits; at least 128 are needed so a token cannot be guess
 # token_urlsafe's alphabet; 22 characters carry 132 bits, the least we accept from a hand-edited manifest
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
 PLAN_FILE = "plan.ics"
+# Files that may link to a runner's feed, rewritten when their token is rotated: the runner's pages (plan.html)
+# in the runner's folder, and the group overview (index.html) and summary.csv in a batch folder.
+LINKING_PATTERNS = ("*.html", "summary.csv")
 
 
 class FeedError(PlannerError):
@@ -118,6 +122,15 @@ def _write_manifest(out_dir: Path, tokens: dict[str, str]) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def _locked_all(folders: Iterable[Path]) -> Iterator[None]:
+    """Hold the manifest locks of several folders, always taken in the same order (no two rotations deadlock)."""
+    with contextlib.ExitStack() as stack:
+        for folder in sorted({Path(os.path.abspath(f)) for f in folders}):
+            stack.enter_context(_locked(folder))
+        yield
 
 
 @contextlib.contextmanager
@@ -222,25 +235,109 @@ def ensure_tokens(out_dir: Path, athlete_ids: list[str], plans: dict[str, Path] 
     return {athlete_id: tokens[athlete_id] for athlete_id in athlete_ids}
 
 
-def rotate_token(out_dir: Path, athlete_id: str) -> str:
-    """Replace one runner's token: the old feed URL stops working at once, the new one is returned.
+@dataclass(frozen=True)
+class Rotation:
+    """What ``rotate_feed`` did: the new token, the manifests that now hold it, the files whose links it rewrote,
+    and the files it could not rewrite (each with why), which still link to the old, dead URL."""
+
+    athlete_id: str
+    token: str
+    manifests: tuple[Path, ...]
+    pages: tuple[Path, ...]
+    stale: tuple[str, ...] = ()
+
+
+def _neighbours(out_dir: Path, athlete_id: str, plans: dict[str, Path]) -> list[Path]:
+    """Folders besides ``out_dir`` that may hold the runner's token and pages linking to their feed: their plan
+    folder inside ``out_dir``, or the folder above when ``out_dir`` is the runner's own folder and that folder's
+    manifest has them (a batch folder, with its index.html)."""
+    folder = plans.get(athlete_id)
+    if folder is not None and Path(folder) != out_dir:
+        return [Path(folder)]
+    parent = out_dir.parent
+    if folder is not None and athlete_id in _tokens_in(parent):
+        return [parent]
+    return []
+
+
+def _rewrite_links(folders: Iterable[Path], old: Iterable[str], new: str) -> tuple[list[Path], list[str]]:
+    """Replace each old token by the new one in the files of ``folders`` that may link to a feed
+    (LINKING_PATTERNS), each written atomically. Tokens are random strings of 128+ bits: a byte replace is exact.
+
+    Returns:
+        The files rewritten, and a line for each file that could not be (it still links to the old URL).
+    """
+    from .outputs import write_atomic
+
+    olds = [t.encode("ascii") for t in old]
+    changed: list[Path] = []
+    stale: list[str] = []
+    for path in sorted({p for folder in folders for pattern in LINKING_PATTERNS for p in Path(folder).glob(pattern)}):
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            continue
+        except OSError as exc:
+            stale.append(f"{path}: cannot be read ({exc.strerror}), so it may still link to the old URL")
+            continue
+        updated = data
+        for token in olds:
+            updated = updated.replace(token, new.encode("ascii"))
+        if updated == data:
+            continue
+        try:
+            write_atomic(path, updated)
+        except OSError as exc:
+            stale.append(f"{path}: still links to the old URL and cannot be rewritten ({exc.strerror})")
+            continue
+        changed.append(path)
+    return changed, stale
+
+
+def rotate_feed(out_dir: Path, athlete_id: str) -> Rotation:
+    """Replace one runner's token: the old feed URL stops working at once; the pages that linked to it are rewritten.
+
+    The token is replaced in ``out_dir``'s manifest and in the neighbouring one that also holds the runner (their
+    own folder's inside ``out_dir``, or the batch folder's above it), so one token stays the runner's everywhere.
+    Then each file that linked to the old URL (LINKING_PATTERNS, in ``out_dir`` and that neighbouring folder: the
+    runner's plan.html, a batch folder's index.html and summary.csv) is rewritten, atomically, with the new token.
+    A file that cannot be rewritten is reported in ``Rotation.stale``; the rotation stands.
 
     Raises:
         FeedError: ``athlete_id`` has neither a token nor a plan in ``out_dir`` (the message lists who has).
     """
-    with _locked(out_dir):
+    out_dir = Path(out_dir)
+    plans = find_plans(out_dir)
+    others = _neighbours(out_dir, athlete_id, plans)
+    with _locked_all([out_dir, *others]):
         tokens = load_tokens(out_dir)
-        plans = find_plans(out_dir)
         if athlete_id not in tokens and athlete_id not in plans:
             listed = ", ".join(sorted(set(tokens) | set(plans))) or "none"
             raise FeedError(f"{out_dir}: no runner {athlete_id!r} here (runners: {listed})")
-        old = tokens.get(athlete_id)
+        theirs = {folder: _tokens_in(folder) for folder in others}
+        old = sorted({t[athlete_id] for t in (tokens, *theirs.values()) if athlete_id in t})
+        taken = set(tokens.values()).union(*(t.values() for t in theirs.values()))
         token = new_token()
-        while token == old or token in tokens.values():
+        while token in taken:
             token = new_token()
         tokens[athlete_id] = token
         _write_manifest(out_dir, tokens)
-    return token
+        manifests = [manifest_path(out_dir)]
+        for folder, their_tokens in theirs.items():
+            if athlete_id in their_tokens:
+                _write_manifest(folder, {**their_tokens, athlete_id: token})
+                manifests.append(manifest_path(folder))
+        pages, stale = _rewrite_links([out_dir, *others], old, token) if old else ([], [])
+    return Rotation(athlete_id, token, tuple(manifests), tuple(pages), tuple(stale))
+
+
+def rotate_token(out_dir: Path, athlete_id: str) -> str:
+    """Replace one runner's token (``rotate_feed``) and return the new one.
+
+    Raises:
+        FeedError: as ``rotate_feed``.
+    """
+    return rotate_feed(out_dir, athlete_id).token
 
 
 # --- URLs -------------------------------------------------------------------------------------------------------------

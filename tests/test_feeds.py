@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ical_fixtures import sample_plan, sample_profile, write_plan_folder
 from planner.cli_feeds import feeds_app
 from planner.feeds import (MANIFEST_NAME, FeedError, ensure_tokens, feed_urls, find_plans, list_feeds, load_tokens,
-                           plan_url, rotate_token)
+                           plan_url, rotate_feed, rotate_token)
 
 RUNNERS = ("ana-lima", "ben-ode", "chloe-park")
 
@@ -168,6 +168,97 @@ def test_a_damaged_manifest_next_door_is_not_adopted_and_not_fatal(tmp_path, sma
     assert (tmp_path / "ana-lima" / MANIFEST_NAME).read_text() == "{broken"
 
 
+BASE = "https://plans.example.org"
+
+
+def _page_with_feed(folder: Path, plan, profile, token: str) -> bytes:
+    """plan.html as `planner generate --base-url` writes it: subscribe links in https and webcal form."""
+    from planner.render.html import render_html
+    page = render_html(plan, profile, feed_url=feed_urls(BASE, token)[0]).encode()
+    (folder / "plan.html").write_bytes(page)
+    return page
+
+
+def test_rotation_rewrites_the_pages_that_linked_to_the_old_url(batch_dir, small_plan):
+    profile, plan = small_plan
+    tokens = ensure_tokens(batch_dir, list(RUNNERS))
+    pages = {r: _page_with_feed(batch_dir / r, _as(plan, r), profile, tokens[r]) for r in RUNNERS}
+    old = tokens["ben-ode"]
+    assert all(url.encode() in pages["ben-ode"] for url in feed_urls(BASE, old))
+    group = "".join(f'<a href="{feed_urls(BASE, t)[0]}">{r}</a>' for r, t in tokens.items())
+    (batch_dir / "index.html").write_text(group)
+    (batch_dir / "summary.csv").write_text(f"id,feed_url\nben-ode,{feed_urls(BASE, old)[0]}\n")
+    before = {p: p.stat().st_ino for p in batch_dir.rglob("*.html")}
+
+    rotation = rotate_feed(batch_dir, "ben-ode")
+    new = rotation.token
+    assert load_tokens(batch_dir)["ben-ode"] == new != old
+    page = (batch_dir / "ben-ode" / "plan.html").read_bytes()
+    assert old.encode() not in page and page == pages["ben-ode"].replace(old.encode(), new.encode())
+    assert all(url.encode() in page for url in feed_urls(BASE, new))  # https and webcal
+    assert (batch_dir / "index.html").read_text() == group.replace(old, new)
+    assert old not in (batch_dir / "summary.csv").read_text()
+    assert set(rotation.pages) == {batch_dir / "ben-ode" / "plan.html", batch_dir / "index.html",
+                                   batch_dir / "summary.csv"}
+    # replaced whole (a new file renamed into place), and the other runners' pages left alone
+    assert (batch_dir / "ben-ode" / "plan.html").stat().st_ino != before[batch_dir / "ben-ode" / "plan.html"]
+    for runner in ("ana-lima", "chloe-park"):
+        assert (batch_dir / runner / "plan.html").read_bytes() == pages[runner]
+        assert (batch_dir / runner / "plan.html").stat().st_ino == before[batch_dir / runner / "plan.html"]
+    assert not [p for p in batch_dir.rglob("*.tmp")]
+
+
+def test_rotation_in_a_runners_own_folder_rewrites_its_page(tmp_path, small_plan):
+    profile, plan = small_plan
+    folder = write_plan_folder(tmp_path / "out", plan, profile)
+    old = ensure_tokens(folder, [plan.athlete.id])[plan.athlete.id]
+    _page_with_feed(folder, plan, profile, old)
+    rotation = rotate_feed(folder, plan.athlete.id)
+    assert rotation.pages == (folder / "plan.html",)
+    page = (folder / "plan.html").read_text()
+    assert old not in page and all(url in page for url in feed_urls(BASE, rotation.token))
+
+
+def test_a_page_that_cannot_be_rewritten_is_reported_and_the_rotation_stands(batch_dir, small_plan, monkeypatch):
+    import planner.outputs
+    profile, plan = small_plan
+    old = ensure_tokens(batch_dir, ["ana-lima"])["ana-lima"]
+    page = _page_with_feed(batch_dir / "ana-lima", _as(plan, "ana-lima"), profile, old)
+
+    def refuse(path, data):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(planner.outputs, "write_atomic", refuse)
+    result = CliRunner().invoke(feeds_app, ["rotate", str(batch_dir), "ana-lima"])
+    assert result.exit_code == 2
+    new = load_tokens(batch_dir)["ana-lima"]
+    assert new != old and f"/feeds/{new}.ics" in result.output  # the old URL is dead all the same
+    assert f"{batch_dir / 'ana-lima' / 'plan.html'}: still links to the old URL and cannot be rewritten " \
+           "(Permission denied)" in result.output
+    assert "--base-url again" in result.output
+    assert (batch_dir / "ana-lima" / "plan.html").read_bytes() == page
+
+
+def test_rotation_keeps_one_token_in_both_manifests(tmp_path, small_plan):
+    """A runner's token lives in X/feeds.json and in X/<id>/feeds.json (generate --base-url): rotating from either
+    folder replaces it in both, so a later `planner generate -o X/<id> --base-url` links to the live URL."""
+    profile, plan = small_plan
+    for runner in ("ana-lima", "ben-ode"):
+        write_plan_folder(tmp_path / runner, _as(plan, runner), profile)
+    ensure_tokens(tmp_path / "ben-ode", ["ben-ode"])
+    served = {f.athlete_id: f.token for f in list_feeds(tmp_path)}
+    first = rotate_feed(tmp_path, "ben-ode")
+    assert load_tokens(tmp_path)["ben-ode"] == load_tokens(tmp_path / "ben-ode")["ben-ode"] == first.token
+    assert set(first.manifests) == {tmp_path / MANIFEST_NAME, tmp_path / "ben-ode" / MANIFEST_NAME}
+    second = rotate_feed(tmp_path / "ben-ode", "ben-ode")
+    assert load_tokens(tmp_path)["ben-ode"] == load_tokens(tmp_path / "ben-ode")["ben-ode"] == second.token
+    assert second.token not in (first.token, served["ben-ode"])
+    assert load_tokens(tmp_path)["ana-lima"] == served["ana-lima"]
+    assert not (tmp_path / "ana-lima" / MANIFEST_NAME).exists()  # runners without a manifest of their own get none
+    for manifest in (tmp_path / MANIFEST_NAME, tmp_path / "ben-ode" / MANIFEST_NAME):
+        assert stat.S_IMODE(manifest.stat().st_mode) == 0o600
+
+
 def _as(plan, runner: str):
     from dataclasses import replace
     return replace(plan, athlete=replace(plan.athlete, id=runner, name=runner.replace("-", " ").title()))
@@ -251,6 +342,17 @@ def test_cli_rotate_prints_the_new_url_and_the_old_one_is_gone(batch_dir):
     assert result.exit_code == 0, result.output
     new = load_tokens(batch_dir)["chloe-park"]
     assert new != old and f"http://127.0.0.1:8000/feeds/{new}.ics" in result.output and old not in result.output
+    assert "No page linked to the old URL" in result.output  # the fixture's pages have no subscribe links
+
+
+def test_cli_rotate_says_which_pages_it_updated(batch_dir, small_plan):
+    profile, plan = small_plan
+    old = ensure_tokens(batch_dir, ["chloe-park"])["chloe-park"]
+    _page_with_feed(batch_dir / "chloe-park", _as(plan, "chloe-park"), profile, old)
+    result = CliRunner().invoke(feeds_app, ["rotate", str(batch_dir), "chloe-park", "--base-url", BASE])
+    assert result.exit_code == 0, result.output
+    assert f"Updated to link to the new URL: {batch_dir / 'chloe-park' / 'plan.html'}" in result.output
+    assert old not in (batch_dir / "chloe-park" / "plan.html").read_text()
 
 
 def test_cli_errors_are_one_message_and_exit_code_2(tmp_path, batch_dir):

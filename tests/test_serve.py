@@ -292,7 +292,8 @@ def test_rotation_kills_the_old_url_at_once(live):
 
 def test_links_on_a_generate_folders_page_work_on_the_server_of_the_folder_above(tmp_path, plans):
     """`planner generate -o X/sam --base-url URL`, then `planner serve X`: the subscribe link on sam's page (a token
-    from X/sam/feeds.json) opens sam's feed."""
+    from X/sam/feeds.json) opens sam's feed; after `planner feeds rotate X sam` the page served under the new token
+    links to the new feed, and the old one is gone."""
     import re
 
     from planner.outputs import write_plan
@@ -308,6 +309,12 @@ def test_links_on_a_generate_folders_page_work_on_the_server_of_the_folder_above
         linked = set(re.findall(r"(?:https|webcal)://plans\.example\.org(/feeds/[\w-]+\.ics)", page))
         assert linked == {f"/feeds/{own}.ics"}
         assert client.get(f"/feeds/{own}.ics").content == (sam / "plan.ics").read_bytes()
+        new = rotate_token(tmp_path, "ana-lima")
+        assert client.get(f"/feeds/{own}.ics").status_code == 404
+        served = client.get(f"/plans/{new}/").text
+        assert own not in served and {f"/feeds/{new}.ics"} == set(
+            re.findall(r"(?:https|webcal)://plans\.example\.org(/feeds/[\w-]+\.ics)", served))
+        assert client.get(f"/feeds/{new}.ics").status_code == 200
 
 
 def test_a_runner_added_while_serving_is_served_once_it_has_a_token(live, plans):
