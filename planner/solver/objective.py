@@ -30,6 +30,8 @@ W_LONG_RAMP = 6         # per 0.1 km the long run of an earlier week is below th
 W_UNEVEN = 3            # per 0.1 km of the week's longest easy run: keeps easy runs even
 W_LONG_MISSING = 500    # per week with two or more runs but no long run
 W_LONG_SHORT_DAY = 40   # per km of time budget the long run's day lacks against the week's roomiest day
+W_LONG_TOO_SHORT = 450  # per week the long run is on a day whose budget cannot hold the long run it aims for:
+                        # above a quality session, as a long run capped short caps every long run after it (rule 3)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ def add_session_mix(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[Pena
     """Quality sessions and strength the phase asks for, the runner's usual number of runs, even easy runs."""
     out: list[Penalty] = []
     n_strength = f.rules["strength_per_week"]
+    _, longs = desired_curve(f)
     for w, week in enumerate(f.weeks):
         n = week.number
         training = [d for d in week.days if not f.days[d].is_race]
@@ -163,7 +166,7 @@ def add_session_mix(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[Pena
                 missing = _slack(model, f"strength_missing[{n}]", aim)
                 model.add(missing >= aim - sum(v.strength(d) for d in week.days))
                 out.append(Penalty("strength session dropped", "sessions", n, missing, W_STRENGTH_MISSING))
-        usual = min(f.desired_runs, sum(1 for d in week.days if f.days[d].can_run))
+        usual = min(f.runs_aim[w], sum(1 for d in week.days if f.days[d].can_run))
         if week.phase not in ("race",):
             dev = _slack(model, f"run_count_dev[{n}]", 7)
             runs = sum(v.run(d) for d in week.days)
@@ -174,12 +177,18 @@ def add_session_mix(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[Pena
             no_long = _slack(model, f"long_missing[{n}]", 1)
             model.add(no_long >= 1 - sum(v.long(d) for d in training))
             out.append(Penalty("week without a long run", "sessions", n, no_long, W_LONG_MISSING))
-        # the long run belongs on the day with the most time; a shorter budget costs per km it lacks
+        # the long run belongs on the day with the most time; a shorter budget costs per km it lacks, and a budget
+        # too short for the long run the week aims for costs more than a quality session: each long run may be at
+        # most 10% longer than the last ones (rule 3), so one capped short holds back every one after it, up to
+        # the longest run race readiness needs
         roomiest = max((f.days[d].max_dk for d in training), default=0)
         for d in training:
             lack = roomiest - f.days[d].max_dk
             if lack > 0 and f.days[d].can_run:
                 out.append(Penalty("long run on a short day", "smoothness", n, v.long(d), W_LONG_SHORT_DAY * lack // 10))
+                if f.days[d].max_dk < min(longs[w], roomiest):
+                    out.append(Penalty("long run on a day too short for it", "smoothness", n, v.long(d),
+                                       W_LONG_TOO_SHORT))
     return out
 
 

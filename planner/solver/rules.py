@@ -121,7 +121,8 @@ def cap_single_run_spike(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: G
     (1 + cap) x the longest run of one earlier week whose runs all lie within 30 days of every day of week w
     (weeks w-1..w-3), or x the baseline long run while the plan's first day is that close (it stands in for the
     days before the plan). Measuring against one such week is stricter than against the 30-day maximum, and linear:
-    we pick the one expected to hold the longest run (the latest normal week), which costs nothing in practice.
+    we pick the one expected to hold the longest run (the latest normal week, with a long run when the pattern is
+    known), which costs nothing in practice.
     """
     cap = 1000 + _permille(f.rules["progression_cap"])
     for w, week in enumerate(f.weeks):
@@ -134,6 +135,11 @@ def _spike_reference(v: PlanVars, f: Frame, w: int, baseline_in_window: bool):
     earlier = list(range(w - 1, max(-1, w - 4), -1))
     normal = [k for k in earlier if f.weeks[k].full and not f.weeks[k].recovery and not f.weeks[k].has_unavailable
               and f.weeks[k].phase not in ("taper", "race")]
+    if normal and isinstance(v.long(f.weeks[normal[0]].days[0]), int):
+        # a held pattern: the week to build on is the latest normal one that holds a long run (a week whose pattern
+        # has none would cap every run after it at its easy runs' length)
+        with_long = [k for k in normal if any(v.long(d) for d in f.weeks[k].days)]
+        normal = with_long + [k for k in normal if k not in with_long]
     if baseline_in_window and normal and all(d in f.pins for d in f.weeks[normal[0]].days):
         # a week already lived (re-planning): its longest run is known, so take the larger of the two references
         # (both lie in the 30-day window, so either keeps rule 3; the larger is the one the plan can build on)
