@@ -35,9 +35,9 @@ plan-format.md is ambiguous the stricter reading is taken:
 - Rule 7: taper and race weeks are recognised by phase. Qualifying weeks need exactly ``strength_per_week``; every
   week at most that. No strength the day before any hard run, nor on race day or the two days before it.
 - Rule 8: the share applies to full weeks, not the race week, holding no unavailable date. Without a profile
-  override, the share may not exceed profile-format's default "by run days a week", read as the days a week the
-  runner runs: the larger of ``current.runs_per_week`` and the most runs the plan puts in any week
-  (``schedule.run_days`` are the days available, by default all but the rest days, not the days run). A run's
+  override, the share may not exceed profile-format's default "by run days a week", read the strictest way: the
+  most of the days ``schedule.run_days`` offers (by default all but the rest days), ``current.runs_per_week`` and
+  the most runs the plan puts in any week, so a plan passing here passes under any of those readings. A run's
   duration is the larger of ``run.minutes`` and the sum of its blocks; the 180-minute cap needs a goal race of at
   least 42.195 km (26.2 mi is 42.16 km, so it gets 150).
 - Rule 9: every week but the race week, partial weeks too. Conservative mode (profile-format: pain of severity 4+,
@@ -68,7 +68,7 @@ from typing import Any, Callable
 
 from .errors import PlanFileError, PlanRuleViolation
 from .plan import EASY_TYPES, HARD_TYPES, PHASES, PLAN_FORMAT, RUN_TYPES, Day, Plan, Run, Week
-from .profile import WEEKDAYS, Profile, Shoe
+from .profile import KM_PER_MILE, WEEKDAYS, Profile, Shoe
 
 TOL = 0.05  # km, on every distance comparison
 ONE_DAY = dt.timedelta(days=1)
@@ -97,7 +97,8 @@ RULES: dict[int, str] = {
     11: "Taper and race",
     12: "Shoes",
 }
-RULE_TEXT: dict[int, str] = {
+# The rules in plain words, for plan.html. Distances are placeholders filled in the runner's units (rule_texts).
+_RULE_WORDS: dict[int, str] = {
     1: "Your weekly distance never grows by more than the progression cap (10% at most) over your last normal "
        "training week, and every few weeks a cutback week is clearly lighter so your body can absorb the work.",
     2: "No week is more than 1.3 times the average of the four weeks before it, so the load rises smoothly "
@@ -117,8 +118,20 @@ RULE_TEXT: dict[int, str] = {
     11: "Before a race your training tapers: each taper week is at most 85% of your biggest week, the race week "
         "(not counting the race) at most half of it, and the race is on its date at its full distance.",
     12: "Every run has a pair of your shoes, worn-out pairs are replaced with a reminder up to three weeks ahead, "
-        "trail runs go in trail shoes where you have them, and you never race in shoes with under 30 km (19 mi) on them.",
+        "trail runs go in trail shoes where you have them, and you never race in shoes with under {race_shoe_min} "
+        "on them.",
 }
+
+
+def rule_texts(units: str = "km") -> dict[int, str]:
+    """Each rule 1..12 in plain words, its distances in ``units`` ("km" or "mi"): a miles runner reads miles only."""
+    value = RACE_SHOE_MIN_KM / KM_PER_MILE if units == "mi" else RACE_SHOE_MIN_KM
+    value = math.ceil(value * 10 - 1e-9) / 10  # a minimum, so rounded up: 30 km is 18.64 mi, shown as 18.7 mi
+    distance = f"{value:.1f}".removesuffix(".0") + f" {units}"
+    return {number: text.format(race_shoe_min=distance) for number, text in _RULE_WORDS.items()}
+
+
+RULE_TEXT: dict[int, str] = rule_texts("km")
 
 RULE_KEYS = ("progression_cap", "min_rest_days", "cutback_every", "cutback_ratio", "strength_per_week",
              "warmup_minutes", "cooldown_minutes", "long_run_max_share", "easy_share_min",
@@ -228,11 +241,12 @@ def profile_rule_values(profile: Profile, plan_runs_a_week: int = 0) -> dict[str
 
     Args:
         profile: the runner profile.
-        plan_runs_a_week: the most runs the plan puts in one week; with ``current.runs_per_week`` (the larger
-            counts) it sets the default long-run share.
+        plan_runs_a_week: the most runs the plan puts in one week; with ``current.runs_per_week`` and the days
+            ``schedule.run_days`` offers (the largest counts) it sets the default long-run share.
     """
     r = profile.rules
-    runs_a_week = max(plan_runs_a_week, profile.current.runs_per_week or 0)
+    runs_a_week = max(plan_runs_a_week, profile.current.runs_per_week or 0,
+                      len(profile.schedule.effective_run_days()))
     return {
         "progression_cap": r.progression_cap, "min_rest_days": r.min_rest_days, "cutback_every": r.cutback_every,
         "cutback_ratio": r.cutback_ratio, "strength_per_week": r.strength_per_week,

@@ -200,6 +200,8 @@ def explain_infeasible(frame: Frame, profile: Profile, today: dt.date, conservat
         shorter = longest_reachable_race(profile, today, conservative)
         if shorter is not None:
             suggestions.append(f"by {frame.end} you can safely be ready for a {shorter}")
+        elif (profile.race_km or 0) > STANDARD_RACES[-1][1] + 1e-6:
+            why += f" No shorter race (5K and up) is within safe reach by {frame.end} either."
     suggestion = ("What would work: " + ", or ".join(suggestions) + ".") if suggestions else (
         "What would work: more run days (schedule.run_days), fewer rest days, or larger daily time budgets.")
     return InfeasibleGoal(f"{lead} {why}", rule=blocking[0][0] if blocking else "schedule", suggestion=suggestion)

@@ -493,14 +493,30 @@ def test_run_duration_cap_180_minutes_for_a_marathon_goal():
 THREE_RUNS = [("easy", 5, "S"), None, ("easy", 6), "S", None, None, ("long", 10)]  # 21 km, long run 48%
 
 
-def test_long_run_share_default_follows_the_runs_a_week():
-    three = profile(current={"weekly_distance": 21, "long_run": 10, "runs_per_week": 3})
+def test_long_run_share_default_follows_the_run_days_a_week():
+    """profile-format's default share goes "by run days a week": read the strictest way, the most of the days the
+    schedule offers, the runner's usual runs and the plan's runs a week."""
     rules = {"long_run_max_share": 0.5, "baseline_weekly_km": 21.0, "baseline_long_run_km": 10.0}
-    assert check_plan(make_plan(THREE_RUNS, rules=rules), three) == []
-    four = THREE_RUNS[:3] + [("easy", 2, "S")] + THREE_RUNS[4:]  # 4 runs in the week: the default is 0.40
-    found = check_plan(make_plan(four, rules=rules), three)
+    three_days = profile(current={"weekly_distance": 21, "long_run": 10, "runs_per_week": 3},
+                         schedule={"run_days": ["mon", "wed", "sun"], "rest_days": ["fri"],
+                                   "max_minutes": {"default": 90}})
+    assert check_plan(make_plan(THREE_RUNS, rules=rules), three_days) == []
+    # the same three runs, but four days on offer: the default is 0.40, and a 48% long run breaks it
+    four_days = profile(current={"weekly_distance": 21, "long_run": 10, "runs_per_week": 3},
+                        schedule={"run_days": ["mon", "wed", "thu", "sun"], "rest_days": ["fri"],
+                                  "max_minutes": {"default": 90}})
+    found = check_plan(make_plan(THREE_RUNS, rules=rules), four_days)
     assert [(v.rule, v.where) for v in found] == [(0, "plan"), (8, week(1))]
     assert "long_run_max_share 0.5 is looser than the profile's 0.4" in found[0].message
+    # no run_days given: every day but the rest day is on offer (six), so 0.35, whatever the runner usually runs
+    found = check_plan(make_plan(THREE_RUNS, rules=rules),
+                       profile(current={"weekly_distance": 21, "long_run": 10, "runs_per_week": 3}))
+    assert "long_run_max_share 0.5 is looser than the profile's 0.35" in found[0].message
+    # and four runs in a week count too when the schedule offers only three days (a plan may not, but a checker
+    # of any plan must say so)
+    four = THREE_RUNS[:3] + [("easy", 2, "S")] + THREE_RUNS[4:]
+    found = check_plan(make_plan(four, rules=rules), three_days)
+    assert (8, week(1)) in [(v.rule, v.where) for v in found]
 
 
 # --- rule 9: intensity ------------------------------------------------------------------------------------

@@ -416,7 +416,10 @@ def test_unreachable_goal_names_the_blocking_rule_and_a_suggestion(which, reques
     assert exc.suggestion and exc.lines()[-1] == exc.suggestion
     assert "earliest race date" in exc.suggestion or "ready for" in exc.suggestion
     suggested_date(exc, data["goal"]["race_date"])
-    assert suggested_race_km(exc) < 42.195
+    if which == "near_miss":
+        assert suggested_race_km(exc) < 42.195
+    else:  # five weeks from 10 km a week: not even a 5K's 12 km weeks, and it says so
+        assert "No shorter race (5K and up) is within safe reach by 2027-01-10" in exc.message
 
 
 def test_the_suggested_race_date_is_the_earliest_that_works(near_miss):
@@ -447,10 +450,14 @@ def test_the_plan_at_the_suggested_date_of_the_profile_format_example_is_optimal
     assert plan.extras["optimal"] is True
 
 
-def test_the_profile_format_example_suggests_a_short_race_that_works(unreachable):
-    km = suggested_race_km(unreachable)
-    assert km <= 10.0
-    profile = profile_from_data(with_changes(UNREACHABLE, goal={"race": RACE_KEYS[km], "race_date": "2027-01-10"}))
+def test_the_profile_format_example_is_right_that_no_shorter_race_works(unreachable):
+    """profile-format's unreachable example (a marathon in five weeks from 10 km a week) suggests no shorter race:
+    with seven days on offer rule 8 allows a long run of 35% of the week, and five weeks at 10% more a week (one
+    of them a cutback) never hold a 5K's 5 km long run; a 5K on the day is indeed refused, a 5K later is not."""
+    assert "ready for" not in unreachable.suggestion
+    for race in ("5k", "10k"):
+        refusal(with_changes(UNREACHABLE, goal={"race": race, "race_date": "2027-01-10"}))
+    profile = profile_from_data(with_changes(UNREACHABLE, goal={"race": "5k", "race_date": "2027-01-31"}))
     assert check_plan(build_plan(profile, generated_at=GENERATED_AT), profile) == []
 
 
@@ -556,25 +563,25 @@ SHORT_WEEKDAYS = {
     "name": "Short Weekdays", "current": {"weekly_distance": 20, "long_run": 7,
                                           "recent_race": {"distance": "5k", "time": "27:10"}},
     "goal": {"race": "half", "race_date": "2027-05-30"}, "start_date": "2027-01-18",
-    "schedule": {"run_days": ["mon", "tue", "wed", "fri", "sat", "sun"],
-                 "max_minutes": {"default": 60, "sun": 210}},
+    "schedule": {"run_days": ["tue", "thu", "sat", "sun"], "max_minutes": {"default": 40, "sun": 210}},
 }
 
 
 def test_a_schedule_too_short_for_the_race_is_refused_with_what_to_change():
-    """Four runs a week (from 20 km a week) in 60-minute weekdays hold a long run of at most about 15 km under
-    rule 8, short of the 16 km a half needs, on any date: the refusal says so and points at the schedule rather
-    than at a later race date."""
+    """Four run days with 40-minute weekdays hold a long run of at most about 10 km under rule 8 (0.40 of the week
+    with four run days), short of the 16 km a half needs, on any date: the refusal says so and points at the
+    schedule rather than at a later race date."""
     exc = refusal(SHORT_WEEKDAYS)
     assert "whatever the race date" in exc.message and "Long run share (rule 8)" in exc.message
-    assert "schedule.max_minutes" in exc.suggestion and "current.runs_per_week" in exc.suggestion
+    assert "schedule.max_minutes" in exc.suggestion and "schedule.run_days" in exc.suggestion
     assert "earliest race date" not in exc.suggestion
     assert suggested_race_km(exc) < 21.0975  # a shorter race by the date still works
 
 
 def test_the_schedule_named_in_that_refusal_is_what_blocks_it():
-    """Holds: the same runner with runs_per_week 6 (six run days) gets a certified plan for the same race."""
-    data = with_changes(SHORT_WEEKDAYS, current={**SHORT_WEEKDAYS["current"], "runs_per_week": 6})
+    """Holds: the same runner with 75-minute weekdays gets a certified plan for the same race."""
+    data = with_changes(SHORT_WEEKDAYS, schedule={**SHORT_WEEKDAYS["schedule"],
+                                                  "max_minutes": {"default": 75, "sun": 210}})
     profile = profile_from_data(data)
     assert check_plan(build_plan(profile, generated_at=GENERATED_AT), profile) == []
 

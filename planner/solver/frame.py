@@ -155,6 +155,7 @@ class Frame:
     max_runs: int
     quality_cap: list[int]  # per week, most quality sessions wanted
     runs_cap: list[int]  # per week, most runs the expected volume fits (each run has a least distance)
+    runs_aim: list[int]  # per week, the runs it should hold: the usual count, more when its volume needs them
     volume_estimate: list[int]  # per week, the volume (tenths of a km) the plan is expected to reach
     week_bound: list[int]  # per week, the most volume rules 1 and 2 can ever allow (tenths of a km)
     long_bound: list[int]  # per week, the longest run rule 3 can ever allow (tenths of a km)
@@ -243,13 +244,17 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
     pause = pause_minutes(r.warmup_minutes, r.cooldown_minutes)
     long_cap_dk = max_distance_dk(zones, long_cap_minutes, pause)
 
-    # A fixed count of runs a week (see default_long_share): the share must hold for any week's run count.
+    # The runner's usual count is where the plan starts; as the volume grows a week may use every day the schedule
+    # offers (current.runs_per_week is where the runner is today, not a limit for the plan), and the objective
+    # keeps each week near the runs its volume needs (runs_aim).
     desired = desired_runs_per_week(profile)
-    max_runs = max(1, min(len(run_days), 7 - r.min_rest_days, max(desired, 3)))
+    max_runs = max(1, min(len(run_days), 7 - r.min_rest_days))
     desired = min(desired, max_runs)
-    # the stricter of the week's run count and the runner's usual count (plan-format rule 8 leaves "run days a
-    # week" open; an outside checker may read either)
-    share_runs = max(max_runs, profile.current.runs_per_week or 0)
+    # plan-format rule 8's default share goes "by run days a week", which may be read as the days the schedule
+    # offers for running (schedule.run_days, by default every day but the rest days), the runner's usual count
+    # (current.runs_per_week) or the runs the plan puts in a week; the schedule's days are never fewer than the
+    # plan's runs, so the most of the first two is the strictest reading, and a plan keeping it keeps every one
+    share_runs = max(len(run_days), max_runs, profile.current.runs_per_week or 0)
     share = r.long_run_max_share if r.long_run_max_share is not None else default_long_share(share_runs)
     cap = min(r.progression_cap, 0.05) if conservative else r.progression_cap
     rules = {
@@ -332,7 +337,7 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
                                            int(round(race_km * 10)) if race_km is not None else 0)
     estimate = _volume_estimate(weeks, days, profile.weekly_km * 10, t_week * 10, cap, r.cutback_ratio, shrink,
                                 known_weeks or {}, missed_weeks, restart_dk)
-    quality_cap, runs_cap = [], []
+    quality_cap, runs_cap, runs_aim = [], [], []
     hard_share = 1 - r.easy_share_min
     for wk, est in zip(weeks, estimate):
         # the whole of a quality session counts as hard running (rule 9): only as many as the week's hard share fits
@@ -347,18 +352,35 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
         if wk.full and wk.phase != "race" and not wk.has_unavailable:
             runs = max(runs, min(max_runs, share_runs_min))  # rule 8: a week with any run holds this many
         runs_cap.append(runs)
+        runs_aim.append(min(runs, max(desired, _runs_to_hold(wk, days, est, share))))
 
     return Frame(
         profile=profile, zones=zones, start=start, end=end, days=days, weeks=weeks, rules=rules,
         conservative=conservative, race_km=race_km, race_dk=race_dk, race_minutes=race_minutes, race_day=race_day,
         target_week_dk=int(round(t_week * 10)), target_long_dk=int(round(t_long * 10)),
         ready_week_dk=int(round(r_week * 10)), ready_long_dk=int(round(r_long * 10)),
-        desired_runs=desired, max_runs=max_runs, quality_cap=quality_cap, runs_cap=runs_cap,
+        desired_runs=desired, max_runs=max_runs, quality_cap=quality_cap, runs_cap=runs_cap, runs_aim=runs_aim,
         volume_estimate=estimate, week_bound=week_bound, long_bound=long_bound,
         min_easy_dk=min_easy_dk, min_quality_dk=min_quality_dk, pause_minutes=pause, long_cap_dk=long_cap_dk,
         share_runs_min=share_runs_min, restart_dk=restart_dk,
         long_run_pref=sched.long_run_day, strength_pref=tuple(sched.strength_days or ()),
     )
+
+
+def _runs_to_hold(week: FrameWeek, days: list[FrameDay], volume: float, share: float) -> int:
+    """The fewest runs that can hold ``volume`` (tenths of a km) in this week within the days' time budgets, with
+    the long run at most ``share`` of the week (rule 8): the long run on the roomiest day, at most share / (1 -
+    share) x the other runs, the others on the next roomiest days. All the week's run days when even they fall
+    short."""
+    budgets = sorted((days[d].max_dk for d in week.days if days[d].can_run and not days[d].is_race), reverse=True)
+    for k in range(1, len(budgets) + 1):
+        others = sum(budgets[1:k])
+        longest = budgets[0] if share >= 1 else min(budgets[0], share * others / (1 - share))
+        if k == 1:
+            longest = budgets[0] if share >= 1 else 0
+        if others + longest >= volume:
+            return k
+    return max(1, len(budgets))
 
 
 def _upper_bounds(weeks: list[FrameWeek], days: list[FrameDay], baseline: int, baseline_long: int, cap: float,
