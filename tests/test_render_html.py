@@ -427,6 +427,18 @@ def test_the_files_mark_this_week_by_the_runners_own_date(maya):
 
 # --- units ---------------------------------------------------------------------------------------------------------
 
+# Distances in the other unit than the profile's: what a page must never show.
+OTHER_UNITS = {"mi": r"\d\s?km\b|/km|kilomet", "km": r"\d\s?mi\b|/mi\b|\bmiles?\b"}
+
+
+def assert_one_unit(page: Page, units: str, sections: list[str | None]) -> None:
+    """No distance in the other unit in any of ``sections`` (None: the whole page)."""
+    for section in sections:
+        text = page.text(section)
+        found = re.findall(rf".{{0,40}}(?:{OTHER_UNITS[units]}).{{0,10}}", text)
+        assert not found, (section, found[:3])
+
+
 def test_miles_profile_shows_miles():
     profile = make_profile(units="mi", current={"weekly_distance": 20, "long_run": 8},
                            shoes=[{"name": "Ghost 15", "distance": 180, "replace_at": 400}])
@@ -437,12 +449,34 @@ def test_miles_profile_shows_miles():
         assert dist(week.distance_km, "mi") in page.text(f"week-{week.number}")
     total = sum(r.distance_km for _, r in plan.runs())
     assert f"Total distance {dist(total, 'mi')}" in page.text("overview")
-    for section in ["overview", "shoes", "weeks", "paces"] + [f"week-{w.number}" for w in plan.weeks]:
-        text = page.text(section)
-        assert not re.search(r"\d\s?km\b|/km|kilomet", text), (section, re.findall(r".{30}km.{10}", text)[:3])
+    assert_one_unit(page, "mi", ["overview", "shoes", "weeks", "paces", "safety", None]
+                    + [f"week-{w.number}" for w in plan.weeks])
+    assert "never race in shoes with under 18.7 mi on them" in page.text("safety")  # 30 km, rounded up
     assert "Shoe distances in miles" in page.text("shoes")
     assert "180 \u2192" in page.text("shoes")  # the odometer reads in miles, as the runner wrote it
     assert "/mi" in page.text("paces")
+
+
+def test_km_profile_shows_km_only(maya):
+    plan, profile = maya
+    _, page = render(plan, profile)
+    assert "kilometres (km)" in page.text()
+    assert_one_unit(page, "km", ["overview", "shoes", "weeks", "paces", "safety", None])
+    assert "never race in shoes with under 30 km on them" in page.text("safety")
+
+
+def test_the_checkers_verdicts_are_shown_in_the_profiles_units(monkeypatch):
+    """The checker words its findings in km (plan.json's unit); a miles runner's page shows them in miles."""
+    violation = checks.Violation(rule=8, name=checks.RULES[8], where="week 5 (2027-01-04)",
+                                 message="longest run 16.1 km > 0.35 x 40.0 km (long_run_max_share)")
+    monkeypatch.setattr(checks, "verdicts", lambda p, pr: {**{n: [] for n in range(0, 13)}, 8: [violation]})
+    for units, expected in (("mi", "longest run 10.0\u00a0mi > 0.35 x 24.9\u00a0mi (long_run_max_share)"),
+                            ("km", "longest run 16.1 km > 0.35 x 40.0 km (long_run_max_share)")):
+        profile = make_profile(units=units, current={"weekly_distance": 20, "long_run": 8},
+                               shoes=[{"name": "Ghost 15", "distance": 180, "replace_at": 400}])
+        _, page = render(hand_plan(profile), profile)
+        assert f"week 5 (2027-01-04): {expected}" in page.text("safety"), units
+        assert_one_unit(page, units, ["safety"])
 
 
 # --- safety section -------------------------------------------------------------------------------------------------
@@ -613,7 +647,5 @@ def test_every_example_profile_renders(example_path, example_plan):
     assert "All 12 safety rules hold." in safety and safety.count("Holds") == 12
     assert profile.name in page.text()
     assert f"{dict(km='kilometres', mi='miles')[profile.units]} ({profile.units})" in page.text()
-    if profile.units == "mi":
-        for section in ["overview", "shoes", "weeks", "paces"]:
-            assert not re.search(r"\d\s?km\b|/km", page.text(section)), section
+    assert_one_unit(page, profile.units, ["overview", "shoes", "weeks", "paces", "safety", None])
     assert render_html(plan, profile, today=plan.start_date) == html

@@ -8,6 +8,7 @@ the profile's units, the checker's verdicts); it decides nothing about the plan 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -82,6 +83,9 @@ def long_date(date: dt.date) -> str:
     return f"{WEEKDAY_NAMES[date.weekday()]} {date.day} {charts.MONTHS[date.month - 1]} {date.year}"
 
 
+_KM_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)[ \u00a0]?km\b")
+
+
 class Units:
     """Distance formatting in the profile's units, one decimal, for the templates."""
 
@@ -94,6 +98,12 @@ class Units:
 
     def dist(self, km: float) -> str:
         return f"{self.num(km)}\u00a0{self.units}"
+
+    def convert_text(self, text: str) -> str:
+        """A text written in kilometres (the checker's verdicts: "16.1 km > 0.35 x 40.0 km") in these units."""
+        if self.units == "km":
+            return text
+        return _KM_IN_TEXT.sub(lambda m: self.dist(float(m.group(1))), text)
 
 
 @dataclass(frozen=True)
@@ -192,7 +202,7 @@ def render_html(plan: Plan, profile: Profile, *, feed_url: str | None = None, to
         "shoes": shoes, "shoe_chart": charts.shoe_chart(plan, profile, shoes),
         "shoe_chart_narrow": charts.shoe_chart(plan, profile, shoes, narrow=True),
         "zones": zones, "zone_rows": zones.table(),
-        "rules": _rule_rows(plan, profile, shoes, verdicts, checks.RULES, checks.RULE_TEXT, units),
+        "rules": _rule_rows(plan, profile, shoes, verdicts, checks.RULES, checks.rule_texts(profile.units), units),
         "all_rules_hold": all(not v for v in verdicts.values()),
         "pain_alert": pain_alert, "pain_warnings": pain_warnings,
         "pain_advice": [a for a in plan.advice if a.topic.lower().startswith(PAIN_TOPICS)] if pain_alert else [],
@@ -330,7 +340,7 @@ def _rule_rows(plan: Plan, profile: Profile, shoes: list[charts.ShoeLine], verdi
     # Rule 0 (the plan is well formed) is shown only when it fails: it is not one of the twelve rules.
     numbers = sorted(set(names) | {n for n, found in verdicts.items() if found})
     for number in numbers:
-        problems = [_violation_text(v) for v in verdicts.get(number, [])]
+        problems = [units.convert_text(_violation_text(v)) for v in verdicts.get(number, [])]
         rows.append({"number": number, "name": names.get(number, "Plan structure"), "text": texts.get(number, ""),
                      "applied": applied.get(number, ""), "holds": not problems,
                      "problems": problems[:5], "more": max(0, len(problems) - 5)})
