@@ -299,6 +299,50 @@ def test_nothing_overflows_a_360_px_phone(browser, pages, name):
                             "e => getComputedStyle(e).display !== 'none').length") == 7 * len(plan.weeks)
 
 
+# Each chip of the week index as laid out: its text and background colours, anything drawn over the background,
+# the phase name shown with its run of weeks, and whether it is visible.
+WEEK_CHIPS_JS = """[...document.querySelectorAll('.week-index a')].map(a => {
+  const style = getComputedStyle(a), name = a.closest('.wi-phase').querySelector('.wi-name');
+  const box = name.getBoundingClientRect();
+  return {href: a.getAttribute('href'), recovery: a.classList.contains('is-recovery'), color: style.color,
+          background: style.backgroundColor, image: style.backgroundImage, border: style.borderTopStyle,
+          phase: name.textContent.trim(), phaseShown: getComputedStyle(name).display !== 'none' && box.width > 0
+            && box.height > 0 && getComputedStyle(name).visibility === 'visible'};
+})"""
+
+
+def _luminance(css: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", css)[:3]]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one: str, two: str) -> float:
+    """WCAG contrast ratio of two opaque CSS colours (``rgb(r, g, b)``)."""
+    high, low = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("name", ["maya-half", "52-weeks-miles"])
+@pytest.mark.parametrize("width", [1280, 360])
+def test_week_index_chips_are_readable_and_name_their_phase_in_words(browser, pages, name, width):
+    """Numbers at >= 4.5:1 on a plain background (nothing striped over them, recovery weeks included), and each
+    chip's phase written beside its run of weeks; recovery chips differ by their outline, not by colour alone."""
+    from planner.render.html import PHASE_LABELS
+    path, plan, profile = pages(name)
+    browser.open(path, width, height=740 if width < 500 else 900, mobile=width < 500)
+    chips = browser.evaluate(WEEK_CHIPS_JS)
+    assert [c["href"] for c in chips] == [f"#week-{w.number}" for w in plan.weeks]
+    assert any(c["recovery"] for c in chips) and not all(c["recovery"] for c in chips)
+    for chip, week in zip(chips, plan.weeks):
+        assert chip["image"] == "none", chip
+        assert re.fullmatch(r"rgb\(\d+, \d+, \d+\)", chip["background"]), chip  # opaque
+        assert contrast(chip["color"], chip["background"]) >= 4.5, chip
+        assert chip["phase"].lower() == PHASE_LABELS[week.phase].lower() and chip["phaseShown"], chip
+        assert chip["recovery"] == week.recovery and chip["border"] == ("dashed" if week.recovery else "solid")
+    assert browser.evaluate("document.documentElement.scrollWidth") <= width
+
+
 def test_names_are_shown_as_typed(browser, pages):
     path, plan, profile = pages("nasty-names")
     browser.open(path, 1280)

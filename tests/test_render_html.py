@@ -400,6 +400,24 @@ def test_feed_links_in_both_forms_and_the_local_file():
             render_html(plan, profile, feed_url=bad)
 
 
+def test_week_index_names_each_phase_in_words_and_marks_recovery_weeks_in_text(maya):
+    """The index of week chips shows each run of weeks under its phase's name (not by colour alone, nor only in a
+    title attribute), and a recovery week says so in the link's text."""
+    plan, profile = maya
+    html, page = render(plan, profile)
+    nav = re.search(r'<nav class="week-index".*?</nav>', html, re.S).group(0)
+    groups = re.findall(r'<li class="wi-phase"><span class="wi-name">([^<]+)</span>(.*?)</ol>', nav, re.S)
+    phases = [(w.phase, w.number) for w in plan.weeks]
+    assert [name for name, _ in groups] == ["Base", "Build", "Peak", "Taper", "Race"]
+    shown = [(name.lower(), int(n)) for name, chips in groups for n in re.findall(r'href="#week-(\d+)"', chips)]
+    assert shown == phases
+    for week in plan.weeks:
+        link = re.search(rf'<a class="([^"]*)" href="#week-{week.number}"[^>]*>(.*?)</a>', nav).groups()
+        assert ("is-recovery" in link[0]) == week.recovery
+        text = re.sub(r"<[^>]+>", "", link[1])
+        assert text == f"Week {week.number}" + (", recovery week" if week.recovery else "")
+
+
 def test_today_marks_its_week_and_day_and_nothing_by_default(maya):
     plan, profile = maya
     html, page = render(plan, profile)

@@ -187,12 +187,13 @@ def render_html(plan: Plan, profile: Profile, *, feed_url: str | None = None, to
     zones = zones_for(profile)
     pain_warnings = [w for w in plan.warnings if w.kind == "pain"]
     pain_alert = bool(pain_warnings) or any(p.severity > 0 for p in profile.health.pain)
+    weeks = _week_rows(plan, unavailable, today, units)
     context: dict[str, Any] = {
         "plan": plan, "profile": profile, "u": units,
         "title": f"Training plan: {plan.athlete.name}",
         "goal": _goal(plan, profile, units, zones),
         "summary": _summary(plan, units),
-        "weeks": _week_rows(plan, unavailable, today, units),
+        "weeks": weeks, "week_groups": _phase_runs(weeks),
         "actual": _actual(plan.actual, profile, units),
         "weekday_names": WEEKDAY_NAMES, "weekday_long": WEEKDAY_LONG,
         "run_labels": RUN_LABELS, "block_labels": BLOCK_LABELS,
@@ -277,6 +278,17 @@ def _week_rows(plan: Plan, unavailable: set[dt.date], today: dt.date | None, uni
             facts=tuple(facts), actual=_actual_row(actual_weeks[week.start], replanned_on, units)
             if week.start in actual_weeks else None))
     return rows
+
+
+def _phase_runs(rows: list[WeekRow]) -> list[tuple[str, list[WeekRow]]]:
+    """The weeks in runs of one phase, in order (the week index names each run's phase in words)."""
+    runs: list[tuple[str, list[WeekRow]]] = []
+    for row in rows:
+        if runs and runs[-1][0] == row.week.phase:
+            runs[-1][1].append(row)
+        else:
+            runs.append((row.week.phase, [row]))
+    return runs
 
 
 # --- planned against run (plans re-planned by `planner replan`) ---------------------------------------------------
