@@ -35,9 +35,9 @@ plan-format.md is ambiguous the stricter reading is taken:
 - Rule 7: taper and race weeks are recognised by phase. Qualifying weeks need exactly ``strength_per_week``; every
   week at most that. No strength the day before any hard run, nor on race day or the two days before it.
 - Rule 8: the share applies to full weeks, not the race week, holding no unavailable date. Without a profile
-  override, the share may not exceed profile-format's default "by run days a week", read the strictest way: the
-  most of the days ``schedule.run_days`` offers (by default all but the rest days), ``current.runs_per_week`` and
-  the most runs the plan puts in any week, so a plan passing here passes under any of those readings. A run's
+  override, the share may not exceed profile-format's default "by run days a week": the days ``schedule.run_days``
+  offers (by default all but the rest days), or the most runs the plan puts in any week when that is more (a plan
+  running on other days breaks rule 10 as well). A run's
   duration is the larger of ``run.minutes`` and the sum of its blocks; the 180-minute cap needs a goal race of at
   least 42.195 km (26.2 mi is 42.16 km, so it gets 150).
 - Rule 9: every week but the race week, partial weeks too. Conservative mode (profile-format: pain of severity 4+,
@@ -241,12 +241,11 @@ def profile_rule_values(profile: Profile, plan_runs_a_week: int = 0) -> dict[str
 
     Args:
         profile: the runner profile.
-        plan_runs_a_week: the most runs the plan puts in one week; with ``current.runs_per_week`` and the days
-            ``schedule.run_days`` offers (the largest counts) it sets the default long-run share.
+        plan_runs_a_week: the most runs the plan puts in one week; with the days ``schedule.run_days`` offers
+            (the larger counts) it sets the default long-run share.
     """
     r = profile.rules
-    runs_a_week = max(plan_runs_a_week, profile.current.runs_per_week or 0,
-                      len(profile.schedule.effective_run_days()))
+    runs_a_week = max(plan_runs_a_week, len(profile.schedule.effective_run_days()))
     return {
         "progression_cap": r.progression_cap, "min_rest_days": r.min_rest_days, "cutback_every": r.cutback_every,
         "cutback_ratio": r.cutback_ratio, "strength_per_week": r.strength_per_week,

@@ -494,8 +494,8 @@ THREE_RUNS = [("easy", 5, "S"), None, ("easy", 6), "S", None, None, ("long", 10)
 
 
 def test_long_run_share_default_follows_the_run_days_a_week():
-    """profile-format's default share goes "by run days a week": read the strictest way, the most of the days the
-    schedule offers, the runner's usual runs and the plan's runs a week."""
+    """profile-format's default share goes "by run days a week": the days the schedule offers, or the plan's runs
+    a week where a plan runs on more days than that."""
     rules = {"long_run_max_share": 0.5, "baseline_weekly_km": 21.0, "baseline_long_run_km": 10.0}
     three_days = profile(current={"weekly_distance": 21, "long_run": 10, "runs_per_week": 3},
                          schedule={"run_days": ["mon", "wed", "sun"], "rest_days": ["fri"],
@@ -512,6 +512,11 @@ def test_long_run_share_default_follows_the_run_days_a_week():
     found = check_plan(make_plan(THREE_RUNS, rules=rules),
                        profile(current={"weekly_distance": 21, "long_run": 10, "runs_per_week": 3}))
     assert "long_run_max_share 0.5 is looser than the profile's 0.35" in found[0].message
+    # the runner's usual count is where they are today, not the days on offer: five runs a week, three days, 0.50
+    usual_five = profile(current={"weekly_distance": 21, "long_run": 10, "runs_per_week": 5},
+                         schedule={"run_days": ["mon", "wed", "sun"], "rest_days": ["fri"],
+                                   "max_minutes": {"default": 90}})
+    assert check_plan(make_plan(THREE_RUNS, rules=rules), usual_five) == []
     # and four runs in a week count too when the schedule offers only three days (a plan may not, but a checker
     # of any plan must say so)
     four = THREE_RUNS[:3] + [("easy", 2, "S")] + THREE_RUNS[4:]

@@ -250,11 +250,11 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
     desired = desired_runs_per_week(profile)
     max_runs = max(1, min(len(run_days), 7 - r.min_rest_days))
     desired = min(desired, max_runs)
-    # plan-format rule 8's default share goes "by run days a week", which may be read as the days the schedule
-    # offers for running (schedule.run_days, by default every day but the rest days), the runner's usual count
-    # (current.runs_per_week) or the runs the plan puts in a week; the schedule's days are never fewer than the
-    # plan's runs, so the most of the first two is the strictest reading, and a plan keeping it keeps every one
-    share_runs = max(len(run_days), max_runs, profile.current.runs_per_week or 0)
+    # plan-format rule 8's default share goes "by run days a week": the days the schedule offers for running
+    # (schedule.run_days, by default every day but the rest days), as the spec's own example reads it (five run
+    # days, 0.35). A plan never runs on more days than that, so reading it as the runs the plan puts in a week
+    # would give the same share or a looser one: this is the strictest reading and the literal one.
+    share_runs = len(run_days)
     share = r.long_run_max_share if r.long_run_max_share is not None else default_long_share(share_runs)
     cap = min(r.progression_cap, 0.05) if conservative else r.progression_cap
     rules = {
