@@ -1,4 +1,4 @@
-"""Benchmark: rendering plan.html for a 52-week plan (target: median under 100 ms).
+"""Benchmark: rendering plan.html for a 52-week plan (issue 3: "renders in under 100 ms"; median, wall clock and CPU).
 
 The plan is built by hand (tests/test_render_html.py's hand_plan: no solver time in the figure); the render
 includes everything render_html does for the CLI: the checker's verdicts, the charts, the templates. The first
@@ -25,8 +25,8 @@ RUNS = 25
 
 
 def _median_ms(fn, runs: int = RUNS) -> tuple[float, float]:
-    """Median wall-clock and CPU milliseconds of ``fn()``. CPU time is what the code costs; wall time also
-    counts waiting for a core, which on a shared 2-core machine (a solver running beside) can double it."""
+    """Median wall-clock and CPU milliseconds of ``fn()``. CPU time is what the code costs; wall time is what a
+    runner waits, and also counts waiting for a core (on a shared 2-core machine, a solver running beside)."""
     wall, cpu = [], []
     for _ in range(runs):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -56,3 +56,6 @@ def test_bench_render_52_weeks():
           f"{verdicts:.1f} ms, charts {charts:.1f} ms (CPU); first render {first_ms:.1f} ms wall, with template "
           "compilation")
     assert cpu < TARGET_MS, f"render_html took {cpu:.1f} ms of CPU for 52 weeks (target < {TARGET_MS:.0f} ms)"
+    # the target is the time a render takes, as issue 3 puts it: the wall clock, not only the CPU it costs
+    assert wall < TARGET_MS, (f"render_html took {wall:.1f} ms wall-clock for 52 weeks (target < {TARGET_MS:.0f} "
+                              f"ms; {cpu:.1f} ms of it CPU, the rest waiting for a core)")
