@@ -2,14 +2,13 @@
 
 The plans are shaped like the engine's (runs on the run days, a long run, two strength sessions a week, a cutback
 week every fourth, the race on race day, a shoe reminder) and carry text that exercises escaping and folding:
-commas, semicolons, backslashes, newlines and multi-byte UTF-8 characters. When planner/engine.py exists the tests
-also run on real plans from profiles/ (see ``real_plans``).
+commas, semicolons, backslashes, newlines and multi-byte UTF-8 characters. Real plans of every profile in profiles/
+come from tests/conftest.py's ``example_plan`` (solved once per session).
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import datetime as dt
 from pathlib import Path
 
@@ -137,36 +136,6 @@ def sample_plan(profile: Profile | None = None, *, generated_at: str = GENERATED
     return Plan(generated_at=generated_at, athlete=athlete, start_date=start, end_date=end, race=race,
                 rules={"warmup_minutes": 10, "cooldown_minutes": 10}, weeks=tuple(week_rows), days=tuple(days),
                 reminders=reminders, advice=ADVICE)
-
-
-@functools.cache
-def real_plans() -> tuple[tuple[str, Profile, Plan], ...]:
-    """Plans built by the real engine from profiles/*: the first one in km and the first in miles.
-
-    Two, not all, because each costs a solver run; built once per test run. Profiles the engine refuses (an
-    unreachable goal, or a plan its checker rejects) are passed over: those are the engine's tests' business.
-    Empty while planner/engine.py does not exist.
-    """
-    try:
-        from planner.engine import build_plan
-    except ImportError:
-        return ()
-    from planner.errors import PlannerError
-    from planner.profile import load_profile
-    out: dict[str, tuple[str, Profile, Plan]] = {}
-    for path in sorted((ROOT / "profiles").glob("*")):
-        if path.suffix.lower() not in (".yaml", ".yml", ".toml", ".json"):
-            continue
-        try:
-            profile = load_profile(path)
-            if profile.units in out:
-                continue
-            out[profile.units] = (path.stem, profile, build_plan(profile, generated_at=GENERATED_AT))
-        except PlannerError:
-            continue
-        if len(out) == 2:
-            break
-    return tuple(out[units] for units in sorted(out))
 
 
 def write_plan_folder(folder: Path, plan: Plan, profile: Profile) -> Path:

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
-from ical_fixtures import ROOT, real_plans, sample_plan, sample_profile
+from ical_fixtures import ROOT, sample_plan, sample_profile
 from planner.errors import PlanFileError
 from planner.plan import Plan
 from planner.profile import WEEKDAYS, Profile
@@ -545,27 +545,22 @@ def test_dst_change_is_respected(profile, plan, ics):
 # --- real plans from profiles/ ----------------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_real_plans_from_the_example_profiles(tmp_path):
-    """Real plans (one in km, one in miles): both parsers, wire format, plan.json round trip, stable regeneration."""
-    plans = real_plans()
-    if not plans:
-        pytest.skip("no plan from profiles/ yet (planner/engine.py missing or refusing every profile)")
-    paths, files = [], []
-    for name, prof, p in plans:
-        flags = {"include_rest_days": True}
-        data = render_ical(p, prof, **flags)
-        p = Plan.from_dict(json.loads(p.to_json()))  # check against plan.json as written, not the objects
-        assert_wire_format(name, data)
-        assert_strict_parser_sees_every_session(name, prof, p, data)
-        assert render_ical(p, prof, previous=data, **flags) == data
-        path = tmp_path / f"{name}.ics"
-        path.write_bytes(data)
-        paths.append(path)
-        files.append((name, prof, p, flags, data))
+def test_real_plans_from_the_example_profiles(example_path, example_plan, tmp_path):
+    """The plan of every example profile in profiles/ (solved once per session: tests/conftest.py), as `planner
+    generate` writes it: both parsers, wire format, every session of plan.json, stable regeneration."""
+    prof, p = example_plan(example_path)
+    name = example_path.stem
+    flags = {"include_rest_days": True}
+    data = render_ical(p, prof, **flags)
+    p = Plan.from_dict(json.loads(p.to_json()))  # check against plan.json as written, not the objects
+    assert_wire_format(name, data)
+    assert_strict_parser_sees_every_session(name, prof, p, data)
+    assert render_ical(p, prof, previous=data, **flags) == data
     if shutil.which("node") is None or not ICAL_JS.is_dir():
-        return  # the node-marked tests above report the missing ical.js
-    for file, result in zip(files, run_ical_js(paths)):
-        assert_ical_js_sees_every_session(*file, result)
+        pytest.skip("node or node_modules/ical.js missing: run `make setup-node` (the strict parser passed)")
+    path = tmp_path / f"{name}.ics"
+    path.write_bytes(data)
+    assert_ical_js_sees_every_session(name, prof, p, flags, data, run_ical_js([path])[0])
 
 
 # --- the event writer against the icalendar library ------------------------------------------------------------------
