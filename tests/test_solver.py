@@ -430,3 +430,21 @@ def test_a_long_plan_reaches_its_aims_without_trading_long_runs_for_volume():
     plateau = [dk for dk, wk in zip(solution.week_dk, frame.weeks) if wk.phase in ("build", "peak")
                and not wk.recovery][-6:]
     assert all(dk == frame.target_week_dk for dk in plateau)
+
+
+def test_a_week_keeps_its_long_run_before_a_second_quality_session():
+    """Five run days (mon wed thu sat sun): two quality sessions fit a week only with the long run on a shorter day,
+    or with none. The pattern keeps a long run in every full training week and gives up a quality session instead (a week without its long run held a marathon plan's long runs 4.7 km
+    short and made the distance stage 30x slower to prove)."""
+    profile = _profile(current={"weekly_distance": 59, "long_run": 25, "runs_per_week": 5},
+                       goal={"race": "marathon", "race_date": (START + dt.timedelta(days=7 * 20 - 1)).isoformat()},
+                       schedule={"run_days": ["mon", "wed", "thu", "sat", "sun"],
+                                 "max_minutes": {"default": 90, "sat": 140, "sun": 240}})
+    frame = build_frame(profile, today=TODAY, conservative=False)
+    solution = solve(frame)
+    assert solution is not None
+    for week in frame.weeks:
+        if week.full and week.phase not in ("race",) and not week.has_unavailable:
+            longs = [d for d in week.days if solution.decisions[d].kind == "long"]
+            assert len(longs) == 1, week.number
+            assert frame.days[longs[0]].max_dk >= solution.decisions[longs[0]].distance_dk

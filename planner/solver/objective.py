@@ -28,7 +28,7 @@ W_STRENGTH_DAY = 120    # per strength session off the preferred days
 W_RUN_COUNT = 150       # per run a week more or fewer than the runner's usual number
 W_LONG_RAMP = 6         # per 0.1 km the long run of an earlier week is below the target long run
 W_UNEVEN = 3            # per 0.1 km of the week's longest easy run: keeps easy runs even
-W_LONG_MISSING = 500    # per week with two or more runs but no long run
+W_LONG_MISSING = 900    # per week with two or more runs but no long run: more than two quality sessions
 W_LONG_SHORT_DAY = 40   # per km of time budget the long run's day lacks against the week's roomiest day
 W_LONG_TOO_SHORT = 450  # per week the long run is on a day whose budget cannot hold the long run it aims for:
                         # above a quality session, as a long run capped short caps every long run after it (rule 3)
