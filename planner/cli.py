@@ -46,6 +46,11 @@ def run_guarded(action: Callable[[], int | None]) -> None:
     except KeyboardInterrupt:
         typer.echo("Interrupted: nothing half-written was left behind.", err=True)
         raise typer.Exit(130) from None
+    except BrokenPipeError:
+        # the reader of our output went away (`planner generate ... | head -1`): the work is done, the rest of the
+        # report has nowhere to go; end quietly, as a shell expects of a command whose pipe closed (128 + SIGPIPE)
+        _silence_stdout()
+        raise typer.Exit(141) from None
     except typer.Exit:
         raise
     except Exception as exc:  # a bug: say so plainly
@@ -146,6 +151,16 @@ def _register_subcommands() -> None:
 
 
 _register_subcommands()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing what is left for a closed pipe cannot fail again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (a test runner): nothing to redirect
+        pass
 
 
 # Commands that hold nothing open once they return (no server, no worker processes, no cluster): when one of them

@@ -405,3 +405,17 @@ def test_other_commands_end_the_ordinary_way(monkeypatch):
     with pytest.raises(SystemExit) as info:
         cli.main()
     assert info.value.code == 0
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
+    """`planner generate ... | true`: the files are written, the report's reader is gone; no 'internal error',
+    no traceback, and the exit status a shell expects of a command whose pipe closed (141)."""
+    proc = subprocess.Popen([*planner_command(), "generate", str(PROFILES_DIR / "maya-half.yaml"), "-o",
+                             str(tmp_path / "out"), "--generated-at", GENERATED_AT],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=subprocess_env())
+    proc.stdout.close()  # the reader is gone before the plan is solved, so the first line of the report hits it
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=120)
+    assert "internal error" not in err and "Traceback" not in err
+    assert code == 141
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["plan.csv", "plan.html", "plan.ics", "plan.json"]
