@@ -52,7 +52,8 @@ plan-format.md is ambiguous the stricter reading is taken:
   its limit is the original's. A reminder is needed before (0-21 days, same day allowed) every run that takes a
   pair past its limit *and* every first run of a replacement pair; it must name the pair being replaced. The race
   shoe needs 30 km before race day. Surface: a trail profile runs in trail shoes if the runner has any, a road
-  profile in road or track shoes if the runner has any; the race included; "mixed" has no requirement.
+  profile in road shoes if the runner has any (then track shoes do not match); the race included; "mixed" has no
+  requirement.
 - Rule 0 also holds the ``rules`` block to the profile: every key present and numeric, none looser than the
   profile's value (progression cap, cutback ratio and interval, long-run share and baselines no higher; rest days,
   warm-up, cool-down, easy share and strength sessions no lower), progression cap <= 0.05 in conservative mode.
@@ -793,7 +794,7 @@ def check_shoes(plan: Plan, profile: Profile, facts: PlanFacts | None = None) ->
     shoes: dict[str, Shoe] = {}
     for shoe in profile.shoes:
         shoes.setdefault(shoe.name, shoe)
-    want = {"trail": ("trail",), "road": ("road", "track")}.get(profile.surface)
+    want = {"trail": ("trail",), "road": ("road",)}.get(profile.surface)
     if want and not any(s.surface in want for s in profile.shoes):
         want = None  # the runner has no shoe for the surface: no requirement
     out = []

@@ -348,6 +348,14 @@ class Profile(_Model):
         if self.start_date and self.current.recent_race and self.current.recent_race.date \
                 and self.current.recent_race.date > self.start_date:
             out.append(("current.recent_race.date", "is after start_date: a recent race must be in the past"))
+        seen: dict[str, int] = {}
+        for i, shoe in enumerate(self.shoes):
+            key = shoe.name.strip().casefold()
+            if key in seen:
+                out.append((f"shoes[{i}].name", f"{shoe.name!r} is already the name of shoes[{seen[key]}]: give each "
+                                                f"pair its own name (the plan names the shoe of every run)"))
+            else:
+                seen[key] = i
         if self.current.long_run > self.current.weekly_distance:
             out.append(("current.long_run", f"{self.current.long_run:g} is longer than current.weekly_distance "
                                             f"({self.current.weekly_distance:g}): the long run is part of the week"))

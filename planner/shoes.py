@@ -2,8 +2,9 @@
 
 Each run gets a pair of shoes (rule 12 of plan-format.md):
 
-- **Surface.** A trail profile runs in trail shoes when the runner has any; a road profile in road or track shoes
-  when the runner has any; a mixed profile prefers the run's surface (:func:`run_surface`) with no requirement.
+- **Surface.** A trail profile runs in trail shoes when the runner has any; a road profile in road shoes when the
+  runner has any (track shoes only without them); a mixed profile prefers the run's surface (:func:`run_surface`)
+  with no requirement.
 - **Racing shoes** (``racing: true``) take the quality sessions (tempo, intervals, hills) and the race when their
   surface fits; other runs prefer the other pairs. Pairs of equal standing are rotated (fewest runs so far first).
 - **Odometers.** A pair's odometer is its starting distance plus the planned runs in it. A run never starts in a pair
@@ -71,12 +72,14 @@ def run_surface(profile: Profile, run_type: str) -> str:
 
 
 def _required_surfaces(profile: Profile) -> frozenset[str] | None:
-    """The shoe surfaces every run must use, or None when there is no requirement."""
+    """The shoe surfaces every run must use, or None when there is no requirement: plan-format rule 12's surfaces
+    match where the runner has a matching shoe, so a trail profile runs in trail shoes and a road profile in road
+    shoes when there are any (track shoes take road runs only when the runner has no road pair)."""
     surfaces = {s.surface for s in profile.shoes}
-    if profile.surface == "trail" and "trail" in surfaces:
-        return frozenset({"trail"})
-    if profile.surface == "road" and surfaces & {"road", "track"}:
-        return frozenset({"road", "track"})
+    if profile.surface in ("trail", "road") and profile.surface in surfaces:
+        return frozenset({profile.surface})
+    if profile.surface == "road" and "track" in surfaces:
+        return frozenset({"track"})  # no road pair: the flat-ground shoes, not the trail ones
     return None
 
 

@@ -493,3 +493,14 @@ def test_schema_accepts_the_single_value_forms_the_loader_accepts(validator):
 def test_default_id_transliterates_letters_that_do_not_decompose(name, slug):
     from planner.profile import slugify
     assert slugify(name) == slug
+
+
+def test_two_shoes_of_one_name_are_bad_input(tmp_path):
+    """The plan names each run's shoe: two pairs called 'A' (or 'a') could not be told apart."""
+    path = tmp_path / "dup.yaml"
+    path.write_text("name: Jo\ncurrent: {weekly_distance: 30, long_run: 12}\n"
+                    "goal: {race: 10k, race_date: 2027-03-07}\nstart_date: 2026-12-07\n"
+                    "shoes: [{name: A, distance: 10}, {name: B}, {name: ' a ', distance: 500}]\n", encoding="utf-8")
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert [line for line in err.value.lines() if "shoes[2].name" in line and "shoes[0]" in line]

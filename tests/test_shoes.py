@@ -71,9 +71,12 @@ def shoe_problems(profile, runs, names, reminders, start) -> list[str]:
     shoes = {s.name: s for s in profile.shoes}
     if not shoes:
         return [] if not names and not reminders else ["assignments without shoes in the profile"]
-    want = {"trail": {"trail"}, "road": {"road", "track"}}.get(profile.surface)
-    if want and not any(s.surface in want for s in profile.shoes):
-        want = None
+    # plan-format rule 12: surfaces match where the runner has a matching shoe; a road runner with no road pair
+    # runs in track shoes rather than trail ones when there are any (planner's own choice on top)
+    surfaces = {s.surface for s in profile.shoes}
+    want = {"trail": {"trail"}, "road": {"road"}}.get(profile.surface)
+    if want and not surfaces & want:
+        want = {"track"} if profile.surface == "road" and "track" in surfaces else None
     racing_fit = [s for s in profile.shoes if s.racing and (want is None or s.surface in want)]
     odometer: dict[str, float] = {}
     first_run: dict[str, dt.date] = {}
@@ -379,3 +382,13 @@ def test_any_plan_keeps_the_shoe_rules(shoes, surface, units, weeks, week, race_
     pattern = {d: day for d, day in enumerate(week) if day is not None}
     runs = plan_runs(weeks, week=pattern, race_km=race_km)
     assign(profile, runs)
+
+
+def test_a_road_runner_with_road_shoes_never_runs_in_track_shoes():
+    """Racing flats for the road and spikes for the track: every run of a road profile is in a road pair (the
+    racing pair for quality and the race), never in the spikes, though they are not racing shoes."""
+    profile = make_profile([{"name": "Flats", "distance": 40, "surface": "road", "racing": True},
+                            {"name": "Spikes", "distance": 0, "surface": "track"}])
+    runs = plan_runs(3)
+    names, _, _ = assign(profile, runs)
+    assert set(names.values()) == {"Flats"}
