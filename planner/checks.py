@@ -44,8 +44,9 @@ plan-format.md is ambiguous the stricter reading is taken:
   or pain older than 14 days at the plan's start) forbids intervals; that is checked here as well.
 - Rule 10: the race is a run like any other: on a run day, within the day's ``max_minutes``. Only the run's
   minutes count against ``max_minutes`` (the rule names the run's minutes; strength is not added).
-- Rule 11: peak week = the longest week but the race week. Taper weeks required: none up to 10 km, one up to
-  21.2 km, two beyond; they must be exactly the weeks right before the race week (a plan too short for them fails).
+- Rule 11: peak week = the longest week but the race week. Taper weeks required: none up to 10 km, one for longer
+  races below the marathon, two for the marathon and longer (tolerance 0.05 km, so 26.2 mi is a marathon); they
+  must be exactly the weeks right before the race week (a plan too short for them fails).
   The first week's "week before" is ``baseline_weekly_km``. Without a race goal no week may be taper or race, no
   run may be a race and ``plan.race`` must be null. ``plan.race`` must agree with the goal.
 - Rule 12: a replacement is named ``"<name> (new pair)"``, then ``"<name> (new pair 2)"``... and starts at 0 km;
@@ -685,8 +686,9 @@ def check_availability(plan: Plan, profile: Profile, facts: PlanFacts | None = N
 
 
 def taper_weeks_needed(race_km: float) -> int:
-    """Taper weeks before the race week: none for 5k/10k, one for the half, two for longer races."""
-    return 0 if race_km <= 10.0 + TOL else 1 if race_km <= 21.2 else 2
+    """Taper weeks before the race week: none for 5k/10k, one for the half (and races between it and the marathon),
+    two for the marathon and longer."""
+    return 0 if race_km <= 10.0 + TOL else 1 if race_km < MARATHON_KM - TOL else 2
 
 
 def check_taper_and_race(plan: Plan, profile: Profile, facts: PlanFacts | None = None) -> list[Violation]:

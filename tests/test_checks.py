@@ -774,3 +774,13 @@ def test_rest_bites_in_a_race_week_with_a_day_before_the_race_and_no_rest():
     prof = race_profile("10k", d(22).isoformat())
     found = [v for v in check_rest(plan, prof) if v.where.startswith("week 4")]
     assert [v.message for v in found] == ["0 rest day(s) < 1 (min_rest_days 1, 2 day(s) of the week in the plan)"]
+
+
+@pytest.mark.parametrize("race_km, tapers", [(5.0, 0), (10.0, 0), (10.04, 0), (12.0, 1), (21.0975, 1), (30.0, 1),
+                                             (42.0, 1), (42.165, 2), (42.195, 2), (50.0, 2)])
+def test_taper_weeks_follow_the_named_distances_by_the_letter(race_km, tapers):
+    """Rule 11: none for 5k/10k, one for the half, two for the marathon and longer; a 30 km race is not a
+    marathon (one week), 26.2 mi is one within the 0.05 km tolerance (two)."""
+    from planner.checks import taper_weeks_needed
+    from planner.solver.frame import taper_weeks_for
+    assert taper_weeks_needed(race_km) == tapers == taper_weeks_for(race_km)

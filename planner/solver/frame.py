@@ -37,7 +37,10 @@ RACE_READY: list[tuple[float, float, float]] = [
     (42.195, 40.0, 26.0),
     (50.0, 45.0, 28.0),
 ]
-TAPER_WEEKS = [(10.05, 0), (21.2, 1)]  # race km up to -> taper weeks; longer races: 2
+# plan-format rule 11: no taper week for 5k/10k, one for the half, two for the marathon and longer; between the named
+# distances the steps go by the letter ("two for the marathon and longer": a 30 km race gets one), with the spec's
+# 0.05 km tolerance (26.2 mi, 42.165 km, is a marathon)
+TAPER_WEEKS = [(10.05, 0), (42.145, 1)]  # race km below -> taper weeks; the marathon and longer: 2
 TAPER_AIM = {1: 0.75, 2: 0.62}  # taper week counted back from the race week -> share of peak we aim for
 MIN_MAIN_EASY = 5  # minutes of running between warm-up and cool-down in the shortest easy run (25 min in all)
 MIN_MAIN_QUALITY = 20  # ... in the shortest quality session
@@ -56,7 +59,7 @@ def interpolate(table: list[tuple[float, float, float]], km: float) -> tuple[flo
 
 def taper_weeks_for(race_km: float) -> int:
     for limit, n in TAPER_WEEKS:
-        if race_km <= limit:
+        if race_km < limit:
             return n
     return 2
 
