@@ -42,8 +42,9 @@ plan-format.md is ambiguous the stricter reading is taken:
   least 42.195 km (26.2 mi is 42.16 km, so it gets 150).
 - Rule 9: every week but the race week, partial weeks too. Conservative mode (profile-format: pain of severity 4+,
   or pain older than 14 days at the plan's start) forbids intervals; that is checked here as well.
-- Rule 10: the race is a run like any other: on a run day, within the day's ``max_minutes``. Only the run's
-  minutes count against ``max_minutes`` (the rule names the run's minutes; strength is not added).
+- Rule 10: the race is a run like any other: on a run day, within the day's ``max_minutes``. The rule names the
+  run's minutes; profile-format calls ``max_minutes`` the day's time budget, so the run and a strength session
+  the same day must fit it together (the stricter reading), and a strength session alone too.
 - Rule 11: peak week = the longest week but the race week. Taper weeks required: none up to 10 km, one for longer
   races below the marathon, two for the marathon and longer (tolerance 0.05 km, so 26.2 mi is a marathon); they
   must be exactly the weeks right before the race week (a plan too short for them fails).
@@ -673,15 +674,21 @@ def check_availability(plan: Plan, profile: Profile, facts: PlanFacts | None = N
             out.append(_v(10, where, f"{what} on an unavailable date"))
         if weekday in schedule.rest_days:
             out.append(_v(10, where, f"{what} on a rest day ({weekday} is in schedule.rest_days)"))
-        if d.run is None:
-            continue
-        if weekday not in run_days and weekday not in schedule.rest_days:
+        if d.run is not None and weekday not in run_days and weekday not in schedule.rest_days:
             out.append(_v(10, where, f"{d.run.type} run on {weekday}, not one of the run days "
                                      f"({', '.join(sorted(run_days, key=WEEKDAYS.index))})"))
         limit = schedule.minutes_on(weekday)
-        if limit is not None and _run_minutes(d.run) > limit:
-            out.append(_v(10, where, f"{d.run.type} run of {_run_minutes(d.run)} min > max_minutes {limit} "
-                                     f"for {weekday}"))
+        if limit is None:
+            continue
+        run_minutes = _run_minutes(d.run) if d.run is not None else 0
+        strength_minutes = d.strength.minutes if d.strength is not None else 0
+        if d.run is not None and run_minutes > limit:
+            out.append(_v(10, where, f"{d.run.type} run of {run_minutes} min > max_minutes {limit} for {weekday}"))
+        elif run_minutes + strength_minutes > limit:
+            # max_minutes is the day's time budget (profile-format), so a strength session counts against it too
+            what = f"{d.run.type} run of {run_minutes} min and " if d.run is not None else ""
+            out.append(_v(10, where, f"{what}strength of {strength_minutes} min = {run_minutes + strength_minutes} "
+                                     f"min > max_minutes {limit} for {weekday} (the day's time budget)"))
     return out
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..paces import PaceZones, max_distance_dk, min_distance_dk, zones_for
 from ..profile import WEEKDAYS, Profile
-from ..sessions import pause_minutes
+from ..sessions import make_strength, pause_minutes
 
 # race km -> (peak weekly km, longest run km), aims for the objective.
 RACE_TARGETS: list[tuple[float, float, float]] = [
@@ -83,6 +83,9 @@ class FrameDay:
     unavailable: bool
     max_dk: int  # longest training run this day allows (budget and the duration cap), tenths of a km
     is_race: bool
+    # longest run the day allows beside its week's strength session (the budget holds both; profile-format calls
+    # max_minutes the day's time budget)
+    max_dk_strength: int = 0
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,11 @@ class Frame:
     actual: ActualHistory | None = None  # what was run before the first re-planned day (re-planning only)
 
     # --- queries -----------------------------------------------------------------------------------
+    def run_room(self, d: int, strength: bool) -> int:
+        """The longest training run day ``d`` allows, beside a strength session or not (tenths of a km)."""
+        day = self.days[d]
+        return day.max_dk_strength if strength else day.max_dk
+
     def reference_week(self, w: int) -> int | None:
         """The latest earlier reference week of week ``w`` (rule 1), None before there is one (baseline)."""
         for k in range(w - 1, -1, -1):
@@ -301,6 +309,18 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
     weeks = [FrameWeek(index=w, monday=m, days=tuple(week_days[m]), phase=phases[w], recovery=recovery[w],
                        has_unavailable=any(days[i].unavailable for i in week_days[m]))
              for w, m in enumerate(mondays)]
+    # each week's strength session (sessions.make_strength: the same length for every session of a week) takes part
+    # of the day's time budget: a day too short for it holds none, and a run beside it is shorter
+    strength_minutes = [make_strength(wk.number, len(weeks), wk.phase, 0, conservative=conservative).minutes
+                        for wk in weeks]
+    for i, day in enumerate(days):
+        budget = sched.minutes_on(day.weekday)
+        if budget is None or day.unavailable:
+            days[i] = replace(day, max_dk_strength=day.max_dk)
+            continue
+        left = budget - strength_minutes[day.week]
+        days[i] = replace(day, can_strength=day.can_strength and left >= 0,
+                          max_dk_strength=min(day.max_dk, max_distance_dk(zones, left, pause)) if left > 0 else 0)
 
     # --- targets -------------------------------------------------------------------------------
     if race_km is not None:

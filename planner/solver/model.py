@@ -142,10 +142,18 @@ def _quality_that_fits(frame: Frame, pattern: list[DayDecision], week_dk: list[i
         share_applies = week.full and week.phase != "race" and not week.has_unavailable
         l_room = min(min((frame.days[d].max_dk for d in long_days), default=0), frame.long_bound[w])
 
+        def room(days: list[int]) -> int:
+            """What equally long runs on ``days`` can hold: runs beside a strength session have their own length."""
+            total = 0
+            for beside in (False, True):
+                group = [d for d in days if pattern[d].strength == beside]
+                total += len(group) * min((frame.run_room(d, beside) for d in group), default=0)
+            return total
+
         def reach(k: int) -> int:
             easy = [d for d in week.days if pattern[d].kind == "easy"] + quality[k:]
-            e_room = len(easy) * min((frame.days[d].max_dk for d in easy), default=0)
-            q_room = k * min((frame.days[d].max_dk for d in quality[:k]), default=0)
+            e_room = room(easy)
+            q_room = room(quality[:k])
             most = min(week_dk[w], e_room + q_room + l_room)
             if hard_share < 1:
                 most = min(most, int((e_room + l_room) / (1 - hard_share)))  # rule 9: sessions <= hard share
@@ -226,15 +234,21 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
         attempt = frame if shrink == 1.0 else (reframe(shrink) if reframe is not None else None)
         if attempt is None:
             break
-        model, v, penalties = build_model(attempt, stage="pattern")
-        solver, status = _run(model, lp_search=True)
-        if not _solved(status):
+        planned = _plan_pattern(attempt)
+        if planned is None:
             return None  # the pattern rules alone cannot hold: nothing can
-        pattern = v.extract(solver)
-        pattern_bent = [b for b in _bent(solver, penalties) if b.name != "quality session dropped"]
-        pattern_cost = int(solver.objective_value)
         volumes, _ = desired_curve(attempt)
+        pattern, pattern_bent, pattern_cost = planned
         held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
+        carried = _quality_per_week(attempt, held)
+        if carried != _quality_per_week(attempt, pattern):
+            # Quality sessions the volumes cannot carry are run easy; the pattern may have bent other wishes to
+            # place them (strength off its days, a run fewer). Plan it again asking only for the sessions kept.
+            again = _plan_pattern(replace(attempt, quality_cap=[min(c, k) for c, k in zip(attempt.quality_cap,
+                                                                                          carried)]))
+            if again is not None:
+                pattern, pattern_bent, pattern_cost = again
+                held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
         result = _distances(attempt, held)
         try:
             for stage, limit in (("quality", QUALITY_LIMIT), ("repair", REPAIR_LIMIT)):
@@ -271,6 +285,21 @@ def solve(frame: Frame, *, reframe=None) -> Solution | None:
                     week_dk=[int(solver.value(v.week_distance(w))) for w in range(len(frame.weeks))],
                     bent=_bent(solver, penalties), objective=int(solver.objective_value),
                     optimal=status == cp_model.OPTIMAL)
+
+
+def _plan_pattern(frame: Frame) -> tuple[list[DayDecision], list[Bent], int] | None:
+    """The week pattern (stage 1): its decisions, the wishes it bent (quality sessions counted later) and its cost;
+    None when the pattern rules alone cannot hold."""
+    model, v, penalties = build_model(frame, stage="pattern")
+    solver, status = _run(model, lp_search=True)
+    if not _solved(status):
+        return None
+    bent = [b for b in _bent(solver, penalties) if b.name != "quality session dropped"]
+    return v.extract(solver), bent, int(solver.objective_value)
+
+
+def _quality_per_week(frame: Frame, pattern: list[DayDecision]) -> list[int]:
+    return [sum(1 for d in week.days if pattern[d].kind == "quality") for week in frame.weeks]
 
 
 def _bent_pattern_quality(frame: Frame, pattern: list[DayDecision]) -> list[Bent]:

@@ -30,6 +30,8 @@ W_LONG_RAMP = 6         # per 0.1 km the long run of an earlier week is below th
 W_UNEVEN = 3            # per 0.1 km of the week's longest easy run: keeps easy runs even
 W_LONG_MISSING = 900    # per week with two or more runs but no long run: more than two quality sessions
 W_LONG_SHORT_DAY = 40   # per km of time budget the long run's day lacks against the week's roomiest day
+W_STRENGTH_SQUEEZE = 25  # per km a run loses to a strength session the same day: less than a run fewer a week
+W_STRENGTH_ON_LONG = 60  # per strength session on the day of the long run
 W_LONG_TOO_SHORT = 450  # per week the long run is on a day whose budget cannot hold the long run it aims for:
                         # above a quality session, as a long run capped short caps every long run after it (rule 3)
 
@@ -228,6 +230,21 @@ def add_day_preferences(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[
             if day.weekday not in f.strength_pref and day.can_strength:
                 out.append(Penalty(f"strength off {'/'.join(f.strength_pref)}", "preference", f.days[d].week + 1,
                                    v.strength(d), W_STRENGTH_DAY))
+    # strength after the long run: the legs are tired, but a day whose budget holds both may take it (an ultra
+    # runner with five run days and two free weekdays, one of them before the long run, has nowhere else)
+    for d, day in enumerate(f.days):
+        if day.can_run and day.can_strength and not day.is_race and d not in f.pins:
+            both = model.new_bool_var(f"strength_on_long[{day.date.isoformat()}]")
+            model.add(both >= v.strength(d) + v.long(d) - 1)
+            out.append(Penalty("strength on a long-run day", "smoothness", day.week + 1, both, W_STRENGTH_ON_LONG))
+    # a strength session beside a run takes part of the day's time budget, so the run is shorter: per km lost
+    for d, day in enumerate(f.days):
+        lost = day.max_dk - day.max_dk_strength
+        if lost > 0 and day.can_run and day.can_strength and not day.is_race and d not in f.pins:
+            both = model.new_bool_var(f"strength_beside_run[{day.date.isoformat()}]")
+            model.add(both >= v.strength(d) + v.run(d) - 1)
+            out.append(Penalty("strength squeezing a run", "smoothness", day.week + 1, both,
+                               W_STRENGTH_SQUEEZE * lost // 10))
     return out
 
 

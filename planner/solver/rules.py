@@ -54,6 +54,11 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
             model.add(q == 0)
         if not day.can_strength:
             model.add(s == 0)
+        elif day.max_dk_strength < day.max_dk:  # the day's time budget holds a strength session and a shorter run
+            if day.can_run and day.max_dk_strength < f.min_easy_dk:
+                model.add(s + run <= 1)
+            elif day.max_dk_strength < f.min_quality_dk:
+                model.add(s + q <= 1)
     for w, week in enumerate(f.weeks):
         training = [d for d in week.days if not f.days[d].is_race]
         model.add(sum(v.long(d) for d in training) <= 1)
@@ -84,6 +89,8 @@ def link_distances(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
             continue
         model.add(dist >= f.min_easy_dk).only_enforce_if(run)
         model.add(dist >= f.min_quality_dk).only_enforce_if(q)
+        if day.max_dk_strength < day.max_dk:
+            model.add(dist <= day.max_dk_strength).only_enforce_if(v.strength(d))
     for w, week in enumerate(f.weeks):
         model.add(v.week_distance(w) == sum(v.distance(d) for d in week.days))
         training = [d for d in week.days if not f.days[d].is_race]
@@ -172,7 +179,8 @@ def no_hard_days_back_to_back(model: cp_model.CpModel, v: PlanVars, f: Frame, ga
 def place_strength_sessions(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
     """Rule 7: exactly strength_per_week in full, normal weeks; never more; spaced; not before hard days or the race.
 
-    Our own choices on top: no strength on a long-run day, and none in the race week (no new soreness).
+    Our own choice on top: none in the race week (no new soreness). Strength after the long run, when the day's
+    budget holds both, is a soft preference against (objective.W_STRENGTH_ON_LONG), not a rule.
     """
     n = f.rules["strength_per_week"]
     for week in f.weeks:
@@ -184,7 +192,6 @@ def place_strength_sessions(model: cp_model.CpModel, v: PlanVars, f: Frame, gate
         else:
             _add(model, total <= n, gate)
     for d in range(len(f.days)):
-        _add(model, v.strength(d) + v.long(d) <= 1, gate)
         if d + 1 < len(f.days):
             _add(model, v.strength(d) + v.strength(d + 1) <= 1, gate)
             _add(model, v.strength(d) + v.hard(d + 1) <= 1, gate)

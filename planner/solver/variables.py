@@ -163,8 +163,9 @@ class FixedPatternVars:
         self._run_kept: dict[int, cp_model.IntVar] = {}
         self._week = []
         self._longest = []
-        # One distance per kind and week: the week's easy runs are equally long, so are its quality sessions.
-        # Even easy days are what coaches prescribe, and it keeps this stage a tiny integer program.
+        # One distance per kind, room and week: the week's easy runs on days of equal room are equally long, so are
+        # its quality sessions. Even easy days are what coaches prescribe, and it keeps this stage a tiny integer
+        # program; a day with more time may hold a longer easy run.
         for w in frame.weeks:
             by_kind: dict[str, list[int]] = {}
             pinned = [d for d in w.days if d in frame.pins]
@@ -178,16 +179,22 @@ class FixedPatternVars:
                 elif kind == "race":
                     self._dist[d] = frame.race_dk
                 elif kind is not None:
-                    by_kind.setdefault(kind, []).append(d)
-            for kind, days in sorted(by_kind.items()):  # "easy" before "quality": a quality day may fall back to it
-                hi = min(frame.days[d].max_dk for d in days)
-                var = model.new_int_var(frame.min_easy_dk, max(frame.min_easy_dk, hi), f"{kind}_km[{w.number}]")
-                kind_var[kind] = var
+                    # easy runs (and quality sessions) of days with the same room share one length; a day with more
+                    # time (a weekend day, a day without strength beside the run) has its own, longer one
+                    room = frame.run_room(d, pattern[d].strength)
+                    key = f"{kind}@{room:05d}" if kind in ("easy", "quality") else kind
+                    by_kind.setdefault(key, []).append(d)
+            # "easy@..." before "quality@...": a quality day may fall back to the easy length of its room
+            for key, days in sorted(by_kind.items()):
+                kind = key.partition("@")[0]
+                hi = min(frame.run_room(d, pattern[d].strength) for d in days)
+                var = model.new_int_var(frame.min_easy_dk, max(frame.min_easy_dk, hi), f"{key}_km[{w.number}]")
+                kind_var[key] = var
                 if kind == "quality" and not flexible_quality:
                     model.add(var >= frame.min_quality_dk)
                 for d in days:
                     tag = frame.days[d].date.isoformat()
-                    top = max(frame.min_easy_dk, frame.days[d].max_dk)
+                    top = max(frame.min_easy_dk, frame.run_room(d, pattern[d].strength))
                     dist = var
                     if kind == "quality" and not flexible_quality:
                         self._qdist[d] = var
@@ -195,12 +202,14 @@ class FixedPatternVars:
                         # a quality session the week's volume cannot carry (rule 9 counts all of it as hard) is run
                         # easy instead, as long as the week's easy runs: the pattern's guess of the volume may have
                         # been high
-                        if "easy" not in kind_var:
-                            kind_var["easy"] = model.new_int_var(frame.min_easy_dk, top, f"easy_km[{w.number}]")
+                        easy_key = f"easy@{key.partition('@')[2]}"
+                        if easy_key not in kind_var:
+                            kind_var[easy_key] = model.new_int_var(frame.min_easy_dk, top,
+                                                                   f"{easy_key}_km[{w.number}]")
                         kept = model.new_bool_var(f"quality_kept[{tag}]")
                         dist = model.new_int_var(0, top, f"session_km[{tag}]")
                         model.add(dist == var).only_enforce_if(kept)
-                        model.add(dist == kind_var["easy"]).only_enforce_if(kept.negated())
+                        model.add(dist == kind_var[easy_key]).only_enforce_if(kept.negated())
                         model.add(var >= frame.min_quality_dk).only_enforce_if(kept)
                         qd = model.new_int_var(0, top, f"qdist[{tag}]")
                         model.add(qd == var).only_enforce_if(kept)
