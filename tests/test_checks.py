@@ -580,6 +580,24 @@ def test_availability_max_minutes_per_day():
     assert check_plan(make_plan(WEEK), profile(schedule={**short_sunday, "max_minutes": {"sun": 48}})) == []
 
 
+def test_availability_holds_the_run_and_the_strength_session_of_a_day_to_its_budget():
+    """max_minutes is the day's time budget: Monday's 30-minute run and 30-minute strength session fit 60 minutes,
+    not 55; Thursday's 25 + 30 fit 55."""
+    fits = {"rest_days": ["fri"], "max_minutes": {"default": 90, "mon": 60, "thu": 55}}
+    assert check_plan(make_plan(WEEK), profile(schedule=fits)) == []
+    tight = {"rest_days": ["fri"], "max_minutes": {"default": 90, "mon": 55}}
+    found = assert_only(make_plan(WEEK), profile(schedule=tight), 10, "2027-01-04")
+    assert found[0].message == ("easy run of 30 min and strength of 30 min = 60 min > max_minutes 55 for mon "
+                                "(the day's time budget)")
+
+
+def test_availability_holds_a_strength_session_alone_to_its_budget():
+    spec = ["S"] + WEEK[1:2] + [("easy", 4)] + WEEK[3:]  # strength alone on Monday, an easy Wednesday
+    short_monday = {"rest_days": ["fri"], "max_minutes": {"default": 90, "mon": 25}}
+    found = assert_only(make_plan(spec), profile(schedule=short_monday), 10, "2027-01-04")
+    assert found[0].message.startswith("strength of 30 min = 30 min > max_minutes 25 for mon")
+
+
 def test_availability_applies_to_the_race():
     short_sunday = {"rest_days": ["fri"], "max_minutes": {"default": 90, "sun": 50}}
     found = assert_only(ten_k_plan(), ten_k_profile(schedule=short_sunday), 10, "2027-01-24")

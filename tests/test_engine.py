@@ -623,3 +623,20 @@ def test_every_main_block_lasts_what_its_distance_takes_at_the_planning_pace(exa
         assert abs(main.minutes - running) <= 1.0, (day.date, run.type, run.distance_km, main.minutes, running)
         checked += 1
     assert checked > 10
+
+
+def test_tight_weekday_budgets_hold_the_run_and_the_strength_session_together():
+    """A runner with 45-minute weekdays and two strength sessions a week: no day's run and strength together pass
+    its budget (a strength day's run is shorter, or the day holds one of them), and the plan is certified."""
+    data = {"name": "Busy Weekdays", "current": {"weekly_distance": 25, "long_run": 9},
+            "goal": {"race": "10k", "race_date": "2027-03-07"}, "start_date": "2026-12-07",
+            "schedule": {"run_days": ["mon", "tue", "thu", "sat", "sun"], "max_minutes": {"default": 45, "sun": 120}}}
+    profile = profile_from_data(data)
+    plan = build_plan(profile, generated_at=GENERATED_AT)
+    assert check_plan(plan, profile) == []
+    strength_days = [d for d in plan.days if d.strength is not None]
+    assert strength_days
+    for day in plan.days:
+        budget = profile.schedule.minutes_on(WEEKDAYS[day.date.weekday()])
+        used = (day.run.minutes if day.run else 0) + (day.strength.minutes if day.strength else 0)
+        assert used <= budget, day.date
