@@ -84,7 +84,8 @@ def generate(
                                      include_rest_days=rest_days, alarms=alarms)
         plan = result.plan
         unit = plan.athlete.units
-        typer.echo(f"{plan.athlete.name}: {len(plan.weeks)} weeks, {plan.start_date} to {plan.end_date}, "
+        weeks = f"{len(plan.weeks)} week{'' if len(plan.weeks) == 1 else 's'}"
+        typer.echo(f"{plan.athlete.name}: {weeks}, {plan.start_date} to {plan.end_date}, "
                    f"peak week {result.format_distance(plan.peak_week_km)}, "
                    f"longest run {result.format_distance(plan.longest_run_km)} ({unit}); all 12 rules hold.")
         for w in plan.warnings:

@@ -275,6 +275,10 @@ class Rules(_Model):
     easy_share_min: Num = Field(default=0.80, ge=0.70, le=1.0)
 
 
+# how planner names the pair replacing a worn-out one (shoes.py): a listed pair named so could be mistaken for one
+_REPLACEMENT_NAME = re.compile(r"\(\s*new pair(\s+\d+)?\s*\)\s*$", re.IGNORECASE)
+
+
 class Shoe(_Model):
     name: str = Field(min_length=1, max_length=100)
     distance: Num = Field(default=0, ge=0, le=5000, description="already run in them, in the profile's units")
@@ -350,6 +354,9 @@ class Profile(_Model):
             out.append(("current.recent_race.date", "is after start_date: a recent race must be in the past"))
         seen: dict[str, int] = {}
         for i, shoe in enumerate(self.shoes):
+            if _REPLACEMENT_NAME.search(shoe.name):
+                out.append((f"shoes[{i}].name", f"{shoe.name!r} ends the way planner names a replacement pair "
+                                                f"(\"<shoe> (new pair)\"): call the pair something else"))
             key = shoe.name.strip().casefold()
             if key in seen:
                 out.append((f"shoes[{i}].name", f"{shoe.name!r} is already the name of shoes[{seen[key]}]: give each "

@@ -640,3 +640,15 @@ def test_tight_weekday_budgets_hold_the_run_and_the_strength_session_together():
         budget = profile.schedule.minutes_on(WEEKDAYS[day.date.weekday()])
         used = (day.run.minutes if day.run else 0) + (day.strength.minutes if day.strength else 0)
         assert used <= budget, day.date
+
+
+def test_a_runner_already_ready_may_race_a_5k_six_days_out():
+    """A 30 km-a-week runner asks for a 5K on Sunday from Monday: a plan exists (rest, then the race) and is made,
+    not refused; a runner not yet ready for it is still refused."""
+    data = {"name": "Six Days", "current": {"weekly_distance": 30, "long_run": 12},
+            "goal": {"race": "5k", "race_date": "2026-12-13"}, "start_date": "2026-12-07"}
+    profile = profile_from_data(data)
+    plan = build_plan(profile, generated_at=GENERATED_AT)
+    assert check_plan(plan, profile) == [] and len(plan.weeks) == 1
+    assert [d.run.type for d in plan.days if d.run] == ["race"]
+    refusal(with_changes(data, current={"weekly_distance": 8, "long_run": 3}))

@@ -504,3 +504,16 @@ def test_two_shoes_of_one_name_are_bad_input(tmp_path):
     with pytest.raises(ProfileError) as err:
         load_profile(path)
     assert [line for line in err.value.lines() if "shoes[2].name" in line and "shoes[0]" in line]
+
+
+@pytest.mark.parametrize("name", ["Pegasus (new pair)", "Pegasus (New Pair 2)", "Pegasus (new pair) "])
+def test_a_shoe_named_like_a_replacement_pair_is_bad_input(tmp_path, name):
+    """planner names the pair replacing a worn-out one '<shoe> (new pair)': a listed pair of that name would be
+    mistaken for it."""
+    path = tmp_path / "shoes.yaml"
+    path.write_text("name: Jo\ncurrent: {weekly_distance: 30, long_run: 12}\n"
+                    "goal: {race: 10k, race_date: 2027-03-07}\nstart_date: 2026-12-07\n"
+                    f"shoes: [{{name: Pegasus, distance: 690}}, {{name: '{name}', distance: 650}}]\n", encoding="utf-8")
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert [line for line in err.value.lines() if "shoes[1].name" in line and "replacement" in line]

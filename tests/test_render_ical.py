@@ -625,3 +625,13 @@ def test_control_characters_in_a_name_never_reach_the_file(tmp_path):
     ics = render_ical(sample_plan(profile), profile)
     assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", ics)
     IcsCalendarStream.calendar_from_ics(ics.decode())
+
+
+@pytest.mark.parametrize("name", ["Jo\nSmith", "Jo\rSmith", "Jo\r\nSmith"])
+def test_a_line_break_in_a_name_is_escaped_in_the_calendar_name(name):
+    profile = sample_profile(name=name)
+    ics = render_ical(sample_plan(profile), profile)
+    lines = logical_lines(ics)
+    assert b"NAME:Training plan: Jo\\nSmith" in lines and b"X-WR-CALNAME:Training plan: Jo\\nSmith" in lines
+    assert b"\r" not in ics.replace(b"\r\n", b"")
+    IcsCalendarStream.calendar_from_ics(ics.decode())

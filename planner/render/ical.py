@@ -505,7 +505,7 @@ def _calendar(plan: Plan, profile: Profile, zone: dt.tzinfo) -> icalendar.Calend
     cal.add("CALSCALE", "GREGORIAN")
     cal.add("UID", f"{uuid.uuid5(UID_NAMESPACE, f'{plan.athlete.id}/calendar')}@{UID_DOMAIN}")
     # X- properties get no type from the library: wrap them as TEXT so they are escaped like the rest
-    cal.add("NAME", title)
+    cal.add("NAME", icalendar.vText(title))  # as TEXT, so a line break in a name is escaped, never written raw
     cal.add("X-WR-CALNAME", icalendar.vText(title))
     cal.add("DESCRIPTION", about)
     cal.add("X-WR-CALDESC", icalendar.vText(about))

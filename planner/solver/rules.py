@@ -229,6 +229,9 @@ def taper_before_race(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate
         return
     anchor = _peak_anchor(f)
     if anchor is None:
+        # a plan of the race week alone (the race days away): no week to measure "half the peak" against, so
+        # nothing but the race in it
+        _add(model, v.week_distance(f.race_week) <= f.race_dk, gate)
         return
     peak = v.week_distance(anchor)
     for w, week in enumerate(f.weeks):
@@ -248,7 +251,9 @@ def reach_race_readiness(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: G
         return
     anchor = _peak_anchor(f)
     if anchor is None:
-        _add(model, 0 == 1, gate)  # noqa: PLR0133 - a plan of one week cannot prepare for a race
+        # a plan of the race week alone cannot prepare for the race: only a runner already ready may race it
+        if f.baseline_dk < f.ready_week_dk or f.baseline_long_dk < f.ready_long_dk:
+            _add(model, 0 == 1, gate)  # noqa: PLR0133
         return
     _add(model, v.week_distance(anchor) >= f.ready_week_dk, gate)
     _add(model, v.week_longest(anchor) >= f.ready_long_dk, gate)
