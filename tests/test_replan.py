@@ -218,8 +218,9 @@ def test_every_week_ahead_respects_rule_1_on_actual_volumes(replanned, name):
 
 
 def test_the_actual_volume_check_of_these_tests_can_fail(replanned):
-    """The previous plan, kept after a missed week, breaks rule 1 on actual volumes: the check sees it."""
-    r = replanned("missed week 6")
+    """The previous plan, kept after eight weeks ill, breaks rule 1 on actual volumes: the check sees it. (After a
+    single missed week it may or may not, by a few hundred metres, depending on the pattern the solver chose.)"""
+    r = replanned("ill weeks 5-12")
     assert actual_rule1_breaches(r.profile, r.previous, r.previous, r.log, r.today)
 
 

@@ -221,8 +221,10 @@ def add_day_preferences(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[
         n = week.number
         off = [v.long(d) for d in week.days if f.days[d].weekday not in pref_long and not f.days[d].is_race]
         if off:
+            # at most one long run a week (rules.link_day_booleans): the sum is the max, and as an equality the LP
+            # relaxation cannot spread one long run over two days at half the price
             var = model.new_bool_var(f"long_off_day[{n}]")
-            model.add_max_equality(var, off)
+            model.add(var == sum(off))
             out.append(Penalty(f"long run off {'/'.join(pref_long)}", "preference" if f.long_run_pref else "smoothness",
                                n, var, weight_long))
     if f.strength_pref:
@@ -236,13 +238,15 @@ def add_day_preferences(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[
         if day.can_run and day.can_strength and not day.is_race and d not in f.pins:
             both = model.new_bool_var(f"strength_on_long[{day.date.isoformat()}]")
             model.add(both >= v.strength(d) + v.long(d) - 1)
+            # the same, by way of the day's run: tighter in the relaxation once the day count forces strength
+            # beside runs (PlanVars.run_and_strength)
+            model.add(both >= v.run_and_strength(d) - v.run(d) + v.long(d))
             out.append(Penalty("strength on a long-run day", "smoothness", day.week + 1, both, W_STRENGTH_ON_LONG))
     # a strength session beside a run takes part of the day's time budget, so the run is shorter: per km lost
     for d, day in enumerate(f.days):
         lost = day.max_dk - day.max_dk_strength
         if lost > 0 and day.can_run and day.can_strength and not day.is_race and d not in f.pins:
-            both = model.new_bool_var(f"strength_beside_run[{day.date.isoformat()}]")
-            model.add(both >= v.strength(d) + v.run(d) - 1)
+            both = v.run_and_strength(d)
             out.append(Penalty("strength squeezing a run", "smoothness", day.week + 1, both,
                                W_STRENGTH_SQUEEZE * lost // 10))
     return out

@@ -55,10 +55,12 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
         if not day.can_strength:
             model.add(s == 0)
         elif day.max_dk_strength < day.max_dk:  # the day's time budget holds a strength session and a shorter run
+            # stated as cliques with the rest day: the three pairwise exclusions let the LP relaxation set each to
+            # one half, the clique does not
             if day.can_run and day.max_dk_strength < f.min_easy_dk:
-                model.add(s + run <= 1)
+                model.add(s + run + rest <= 1)
             elif day.max_dk_strength < f.min_quality_dk:
-                model.add(s + q <= 1)
+                model.add(s + q + rest <= 1)
     for w, week in enumerate(f.weeks):
         training = [d for d in week.days if not f.days[d].is_race]
         model.add(sum(v.long(d) for d in training) <= 1)

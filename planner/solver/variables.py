@@ -52,6 +52,7 @@ class PlanVars:
             week_top = 7 * top
             self._week = [model.new_int_var(0, week_top, f"week_km[{w.number}]") for w in frame.weeks]
             self._longest = [model.new_int_var(0, top, f"longest[{w.number}]") for w in frame.weeks]
+        self._both: dict[int, cp_model.IntVar] = {}
         self.n_days = n
         self._hold_pins()
 
@@ -80,6 +81,23 @@ class PlanVars:
 
     def rest(self, d: int) -> cp_model.IntVar:
         return self._rest[d]
+
+    def run_and_strength(self, d: int) -> cp_model.IntVar:
+        """True when day ``d`` holds a run and a strength session (made on first use, for the penalties that ask).
+
+        With it, each day is at most one of rest, a run alone, strength alone or both: rest + run + strength - both
+        <= 1. Stated, the LP relaxation counts the days a week lacks: six runs, two strength sessions and a rest day
+        in seven days put strength beside two runs; without it the relaxation spread them thin at no cost, and
+        CP-SAT spent seconds to minutes proving week by week what the count says."""
+        if d not in self._both:
+            run, s = self._run[d], self._strength[d]
+            both = self.model.new_bool_var(f"run_and_strength[{self.frame.days[d].date.isoformat()}]")
+            self.model.add(both >= run + s - 1)
+            self.model.add(both <= run)
+            self.model.add(both <= s)
+            self.model.add(self._rest[d] + run + s - both <= 1)
+            self._both[d] = both
+        return self._both[d]
 
     def distance(self, d: int) -> cp_model.IntVar:
         return self._dist[d]
