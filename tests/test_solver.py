@@ -448,3 +448,42 @@ def test_a_week_keeps_its_long_run_before_a_second_quality_session():
             longs = [d for d in week.days if solution.decisions[d].kind == "long"]
             assert len(longs) == 1, week.number
             assert frame.days[longs[0]].max_dk >= solution.decisions[longs[0]].distance_dk
+
+
+def test_most_hard_days_counts_what_rules_4_6_and_7_leave_a_week():
+    """Seven days that can each hold a run or a strength session: one rest day, two strength sessions not on
+    consecutive days nor the day before a hard day, hard days never back to back. Taken as one of a run of
+    weeks (its Sunday before its Monday) the week holds three hard days with room to spare; when no day can hold a
+    run beside strength, the two strength days and the rest day leave four days, and no two hard days next to
+    each other nor after a strength day: two."""
+    from planner.solver.frame import most_hard_days
+    roomy = ((True, True, False),) * 7
+    assert most_hard_days(roomy, 2, True, 1, 7) == 3
+    alone = ((True, True, True),) * 7
+    assert most_hard_days(alone, 2, True, 1, 4) == 2
+    # without the cyclic wrap (a partial week), the first and last days may both be hard
+    assert most_hard_days(((True, False, False),) * 3, 0, False, 0, 3) == 2
+    # no day to run on: nothing hard
+    assert most_hard_days(((False, True, False),) * 7, 2, True, 1, 0) == 0
+
+
+def test_a_week_of_short_run_days_is_capped_at_what_its_days_hold_and_planned_optimally():
+    """Six 40-minute run days and two strength sessions a week: a 40-minute day holds a run or a strength session,
+    not both (rule 10), so with a rest day the week holds at most four runs. The frame caps the runs and the quality
+    sessions at what the days can hold; without those caps CP-SAT spent 90 s proving week by week that they did
+    not fit. The plan that follows keeps every cap and is proven optimal."""
+    profile = _profile(current={"weekly_distance": 25, "long_run": 8, "runs_per_week": 6},
+                       goal={"race": "10k", "race_date": (START + dt.timedelta(days=7 * 16 - 1)).isoformat()},
+                       schedule={"run_days": ["mon", "tue", "wed", "thu", "fri", "sat"],
+                                 "max_minutes": {"default": 40}})
+    frame = build_frame(profile, today=TODAY, conservative=False)
+    clean = [w for w, wk in enumerate(frame.weeks) if wk.full and wk.phase not in ("taper", "race")]
+    assert clean and all(frame.runs_cap[w] == 4 for w in clean)
+    assert all(frame.quality_cap[w] <= 1 for w in clean)
+    solution = solve(frame)
+    assert solution is not None and solution.optimal
+    for w in clean:
+        week = frame.weeks[w]
+        runs = [d for d in week.days if solution.decisions[d].kind]
+        assert len(runs) <= frame.runs_cap[w]
+        assert not any(solution.decisions[d].kind and solution.decisions[d].strength for d in week.days)

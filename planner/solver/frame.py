@@ -14,6 +14,7 @@ run; novice marathon plans: 16-20 mi) and are capped by what the duration rule (
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field, replace
 
@@ -374,7 +375,24 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
             runs = max_runs
         if wk.full and wk.phase != "race" and not wk.has_unavailable:
             runs = max(runs, min(max_runs, share_runs_min))  # rule 8: a week with any run holds this many
+        if wk.full and wk.phase not in ("taper", "race") and not wk.has_unavailable:
+            # rule 7 puts exactly strength_per_week sessions in such a week, and a day whose budget cannot hold a
+            # run beside one gives it the whole day: no more runs than the days left after those and the rest
+            # days. A valid cap; stated, it spares CP-SAT proving it week by week (a runner with six 40-minute
+            # run days took 90 s to plan without it)
+            beside = sum(1 for d in wk.days if days[d].can_run and days[d].can_strength
+                         and days[d].max_dk_strength >= min_easy_dk)
+            runs = min(runs, max(0, 7 - r.min_rest_days - max(0, r.strength_per_week - beside)))
         runs_cap.append(runs)
+        if wk.phase != "race":
+            # the hard days the week can hold at all, one of them the long run: a quality cap the week's days cannot
+            # hold made CP-SAT prove week by week that they do not fit (rules 6 and 7 together, beyond what its
+            # relaxation sees), 90 s for a runner with six 40-minute run days
+            exact = wk.full and wk.phase != "taper" and not wk.has_unavailable
+            signature = tuple((days[d].can_run, days[d].can_strength,
+                               days[d].can_run and days[d].max_dk_strength < min_easy_dk) for d in wk.days)
+            most = most_hard_days(signature, r.strength_per_week, exact, r.min_rest_days, runs)
+            quality_cap[-1] = min(quality_cap[-1], max(0, most - 1))
         runs_aim.append(min(runs, max(desired, _runs_to_hold(wk, days, est, share))))
 
     return Frame(
@@ -388,6 +406,49 @@ def build_frame(profile: Profile, *, today: dt.date, conservative: bool,
         share_runs_min=share_runs_min, restart_dk=restart_dk,
         long_run_pref=sched.long_run_day, strength_pref=tuple(sched.strength_days or ()),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def most_hard_days(signature: tuple[tuple[bool, bool, bool], ...], strength: int, strength_exact: bool,
+                   min_rest: int, runs_cap: int) -> int:
+    """The most hard days (long run and quality sessions) a week of these days holds under the pattern rules alone:
+    rule 4's rest days, rule 6 (no hard days back to back), rule 7 (strength sessions, exactly ``strength`` when
+    ``strength_exact``, never on consecutive days or the day before a hard day) and no more than ``runs_cap``
+    runs. ``signature`` per day: (can run, can hold strength, strength leaves no time for a run). A full week is
+    taken as one of a run of weeks like it (its Sunday before its Monday), which is what a plan's weeks are: the
+    count the week can hold week after week. A tiny model, solved exactly in a millisecond, cached by signature."""
+    from ortools.sat.python import cp_model  # the frame module itself needs no solver
+
+    model = cp_model.CpModel()
+    n = len(signature)
+    run = [model.new_bool_var(f"run{i}") for i in range(n)]
+    hard = [model.new_bool_var(f"hard{i}") for i in range(n)]
+    lift = [model.new_bool_var(f"strength{i}") for i in range(n)]
+    rest = [model.new_bool_var(f"rest{i}") for i in range(n)]
+    for i, (can_run, can_strength, alone) in enumerate(signature):
+        model.add_implication(hard[i], run[i])
+        model.add(rest[i] + run[i] <= 1)
+        model.add(rest[i] + lift[i] <= 1)
+        if not can_run:
+            model.add(run[i] == 0)
+        if not can_strength:
+            model.add(lift[i] == 0)
+        if alone:
+            model.add(lift[i] + run[i] <= 1)
+        if i + 1 < n or n == 7:  # a full week as one of a run of weeks like it: Sunday leads into Monday
+            j = (i + 1) % n
+            model.add(hard[i] + hard[j] <= 1)
+            model.add(lift[i] + lift[j] <= 1)
+            model.add(lift[i] + hard[j] <= 1)
+    model.add(sum(rest) >= min(min_rest, n))
+    model.add(sum(lift) == strength) if strength_exact else model.add(sum(lift) <= strength)
+    model.add(sum(run) <= runs_cap)
+    model.maximize(sum(hard))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.catch_sigint_signal = False
+    status = solver.solve(model)
+    return int(solver.objective_value) if status == cp_model.OPTIMAL else n
 
 
 def _runs_to_hold(week: FrameWeek, days: list[FrameDay], volume: float, share: float) -> int:
