@@ -177,6 +177,9 @@ class Frame:
     notes: list[str] = field(default_factory=list)
     pins: dict[int, Pin] = field(default_factory=dict)  # day index -> the day as planned (re-planning only)
     actual: ActualHistory | None = None  # what was run before the first re-planned day (re-planning only)
+    # False: the week pattern keeps strength off run days whose budget it would shorten (model.solve's second try
+    # when the shortened runs cannot carry the volumes the rules ask for)
+    strength_beside_runs: bool = True
 
     # --- queries -----------------------------------------------------------------------------------
     def run_room(self, d: int, strength: bool) -> int:

@@ -234,10 +234,10 @@ def solve(frame: Frame, *, reframe=None, pattern_limit: float = MAX_DETERMINISTI
             proven.append(proven_infeasible(frame))
         return proven[0]
 
-    for shrink in SHRINK_STEPS:
-        attempt = frame if shrink == 1.0 else (reframe(shrink) if reframe is not None else None)
-        if attempt is None:
-            break
+    squeezed = False  # the last failed pattern put strength beside runs it shortens
+    for attempt in _attempts(frame, reframe):
+        if not attempt.strength_beside_runs and not squeezed:
+            continue  # the same pattern again: nothing to gain
         try:
             planned = _plan_pattern(attempt, pattern_limit)
         except _OutOfTime:
@@ -275,6 +275,9 @@ def solve(frame: Frame, *, reframe=None, pattern_limit: float = MAX_DETERMINISTI
                 return None
             break  # straight to the one-model solve
         if result is None:
+            squeezed = attempt.strength_beside_runs and _squeezes(attempt, pattern)
+            if squeezed:
+                continue  # first the same guess with strength kept off the runs it shortens (_attempts)
             if unreachable():
                 return None  # nothing keeps every rule: no smaller guess or bigger model can find a plan
             continue
@@ -295,6 +298,27 @@ def solve(frame: Frame, *, reframe=None, pattern_limit: float = MAX_DETERMINISTI
                     week_dk=[int(solver.value(v.week_distance(w))) for w in range(len(frame.weeks))],
                     bent=_bent(solver, penalties), objective=int(solver.objective_value),
                     optimal=status == cp_model.OPTIMAL)
+
+
+def _attempts(frame: Frame, reframe):
+    """The frames solve tries in turn: each guess of the volumes (SHRINK_STEPS), first as the runner's wishes have
+    it, then, where a strength session beside a run shortens it, with strength kept off those runs. The pattern
+    stage prices a shortened run but cannot see the volumes: a marathoner with strength on two 90-minute run days
+    had easy runs too short to carry the weeks rule 8 asks around a race-ready long run, whatever the guess, and
+    fell to the slow one-model solve. Both tries of a guess are cheap (tens of milliseconds)."""
+    for shrink in SHRINK_STEPS:
+        attempt = frame if shrink == 1.0 else (reframe(shrink) if reframe is not None else None)
+        if attempt is None:
+            return
+        yield attempt
+        if any(d.can_run and d.can_strength and d.max_dk_strength < d.max_dk for d in attempt.days):
+            yield replace(attempt, strength_beside_runs=False)
+
+
+def _squeezes(frame: Frame, pattern: list[DayDecision]) -> bool:
+    """Whether the pattern puts a strength session beside a run it shortens."""
+    return any(dec.kind is not None and dec.strength and frame.days[dec.index].max_dk_strength
+               < frame.days[dec.index].max_dk for dec in pattern)
 
 
 def _plan_pattern(frame: Frame, limit: float) -> tuple[list[DayDecision], list[Bent], int, bool] | None:

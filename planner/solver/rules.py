@@ -57,7 +57,7 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
         elif day.max_dk_strength < day.max_dk:  # the day's time budget holds a strength session and a shorter run
             # stated as cliques with the rest day: the three pairwise exclusions let the LP relaxation set each to
             # one half, the clique does not
-            if day.can_run and day.max_dk_strength < f.min_easy_dk:
+            if day.can_run and (day.max_dk_strength < f.min_easy_dk or not f.strength_beside_runs):
                 model.add(s + run + rest <= 1)
             elif day.max_dk_strength < f.min_quality_dk:
                 model.add(s + q + rest <= 1)
