@@ -260,7 +260,7 @@ def longest_reachable_race(profile: Profile, today: dt.date, conservative: bool)
         frame = build_frame(profile, today=today, conservative=conservative, race_km=km)
         # a shorter race is usually reachable: the staged solver finds its plan in milliseconds, where a bare
         # feasibility probe of the one model can take seconds; is_feasible settles what the stages leave open
-        if solve(frame) is not None or is_feasible(frame):
+        if solve(frame, probe=True) is not None or is_feasible(frame):
             return name
     return None
 

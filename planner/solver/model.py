@@ -18,9 +18,9 @@ from .variables import DayDecision, FixedPatternVars, PlanVars
 NUM_WORKERS = 1          # one worker: reproducible, and batch planning runs one process per core anyway
 RANDOM_SEED = 0
 MAX_DETERMINISTIC_TIME = 30.0
-# A what-if probe asks whether any plan exists, not the best one: the week pattern's first good answer will do,
-# and a probe the stages leave open goes on to the one model anyway (is_feasible)
-PROBE_PATTERN_LIMIT = 1.0
+# A what-if probe asks whether any plan exists, not the best one: the stages' first good answers will do, and a
+# probe they leave open goes on to the one model anyway (is_feasible)
+PROBE_LIMIT = 1.0
 FEASIBILITY_LIMIT = 5.0  # work units for a what-if probe or an explanation
 # When the pattern asks more of the volume than the rules let it reach, plan the pattern again on a smaller guess.
 SHRINK_STEPS = (1.0, 0.9, 0.8, 0.65, 0.5)
@@ -211,21 +211,21 @@ DISTANCES_FIRST_LIMIT = 0.5  # work units for CP-SAT's default search of the dis
 DISTANCES_LIMIT = 10.0  # work units for the LP-guided one: past it, the best plan found stands (every rule held)
 
 
-def _distances(frame: Frame, pattern: list[DayDecision]):
+def _distances(frame: Frame, pattern: list[DayDecision], limit: float = DISTANCES_LIMIT):
     model, v, penalties = build_model(frame, stage="distances", pattern=pattern)
     solver, status = _run(model, limit=DISTANCES_FIRST_LIMIT)
     if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         # Neither search wins everywhere: the default one proves most held patterns in milliseconds where the
         # LP-guided one took 1-30 s (generated runners), and the LP-guided one settles the long plans the
         # default leaves open. Both are deterministic; the better plan stands.
-        other, other_status = _run(model, limit=DISTANCES_LIMIT, lp_search=True)
+        other, other_status = _run(model, limit=limit, lp_search=True)
         if other_status == cp_model.OPTIMAL or (_solved(other_status) and (
                 not _solved(status) or other.objective_value < solver.objective_value)):
             solver, status = other, other_status
     return (solver, v, penalties, status) if _solved(status) else None
 
 
-def solve(frame: Frame, *, reframe=None, pattern_limit: float = MAX_DETERMINISTIC_TIME) -> Solution | None:
+def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None:
     """The best plan that keeps every rule, or None when there is none.
 
     In stages, each solved to optimality, which keeps it fast:
@@ -236,9 +236,11 @@ def solve(frame: Frame, *, reframe=None, pattern_limit: float = MAX_DETERMINISTI
     3. the distances with that pattern held: a small integer program under rules 1, 2, 3, 8, 9 and 11.
     Should 3 find nothing, CP-SAT chooses which quality sessions to keep itself; should the pattern ask too much
     of the volume, it is planned again on a smaller guess; and as a last resort the whole model is solved at once
-    (slower, but complete), so a plan is never refused that the rules allow. ``pattern_limit`` bounds the work
-    on the week pattern (a probe needs a pattern, not the best one).
+    (slower, but complete), so a plan is never refused that the rules allow. A ``probe`` asks whether a plan
+    exists, not for the best one: the pattern and distance stages stop at PROBE_LIMIT.
     """
+    pattern_limit = PROBE_LIMIT if probe else MAX_DETERMINISTIC_TIME
+    distances_limit = PROBE_LIMIT if probe else DISTANCES_LIMIT
     proven: list[bool] = []  # the feasibility proof runs once, after the first attempt fails
 
     def unreachable() -> bool:
@@ -271,7 +273,7 @@ def solve(frame: Frame, *, reframe=None, pattern_limit: float = MAX_DETERMINISTI
             if again is not None:
                 pattern, pattern_bent, pattern_cost, pattern_optimal = again
                 held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
-        result = _distances(attempt, held)
+        result = _distances(attempt, held, distances_limit)
         try:
             for stage, limit in (("quality", QUALITY_LIMIT), ("repair", REPAIR_LIMIT)):
                 if result is None:
@@ -400,7 +402,7 @@ def is_feasible(frame: Frame) -> bool:
     status = _feasibility(frame, PROOF_LIMIT)
     if status != cp_model.UNKNOWN:
         return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    if solve(frame, pattern_limit=PROBE_PATTERN_LIMIT) is not None:
+    if solve(frame, probe=True) is not None:
         return True
     return _feasibility(frame, FEASIBILITY_LIMIT) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
