@@ -105,11 +105,12 @@ class PlanVars:
     def quality_distance(self, d: int) -> cp_model.IntVar:
         return self._qdist[d]
 
-    def hard(self, d: int) -> cp_model.LinearExpr:
-        """Long, quality or race: plan-format's hard runs. The race day's run is hard by definition."""
+    def hard_literals(self, d: int) -> list[cp_model.IntVar]:
+        """Long, quality or race: plan-format's hard runs, as the booleans of which at most one holds (the race day's
+        run is hard by definition)."""
         if self.frame.days[d].is_race:
-            return self._run[d]
-        return self._long[d] + self._quality[d]
+            return [self._run[d]]
+        return [self._long[d], self._quality[d]]
 
     # --- per week ------------------------------------------------------------------------------------
     def week_distance(self, w: int) -> cp_model.IntVar:
@@ -282,9 +283,6 @@ class FixedPatternVars:
 
     def strength(self, d: int) -> int:
         return int(self.pattern[d].strength)
-
-    def hard(self, d: int) -> int:
-        return int(self.pattern[d].kind in ("long", "quality", "race"))
 
     def distance(self, d: int):
         return self._dist[d]
