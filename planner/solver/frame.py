@@ -88,6 +88,11 @@ class FrameDay:
     # max_minutes the day's time budget)
     max_dk_strength: int = 0
 
+    @property
+    def strength_shortens_run(self) -> bool:
+        """Whether a strength session beside this day's run leaves room for a shorter run only."""
+        return self.can_run and self.can_strength and self.max_dk_strength < self.max_dk
+
 
 @dataclass(frozen=True)
 class FrameWeek:

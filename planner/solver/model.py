@@ -84,7 +84,7 @@ def build_model(frame: Frame, *, stage: str = "all",
             penalties.append(Penalty("run dropped", "sessions", week, dropped, W_RUN_DROPPED))
         for week, dropped in v.quality_dropped():
             penalties.append(Penalty("quality session dropped", "sessions", week, dropped, W_QUALITY_MISSING))
-        model.minimize(sum(p.weight * p.var for p in penalties))
+        model.minimize(cp_model.LinearExpr.weighted_sum([p.var for p in penalties], [p.weight for p in penalties]))
         return model, v, penalties
     if stage == "distances":
         v = FixedPatternVars(model, frame, pattern)
@@ -330,14 +330,14 @@ def _attempts(frame: Frame, reframe):
         if attempt is None:
             return
         yield attempt
-        if any(d.can_run and d.can_strength and d.max_dk_strength < d.max_dk for d in attempt.days):
+        if any(d.strength_shortens_run for d in attempt.days):
             yield replace(attempt, strength_beside_runs=False)
 
 
 def _squeezes(frame: Frame, pattern: list[DayDecision]) -> bool:
     """Whether the pattern puts a strength session beside a run it shortens."""
-    return any(dec.kind is not None and dec.strength and frame.days[dec.index].max_dk_strength
-               < frame.days[dec.index].max_dk for dec in pattern)
+    return any(dec.kind is not None and dec.strength and frame.days[dec.index].strength_shortens_run
+               for dec in pattern)
 
 
 def _plan_pattern(frame: Frame, limit: float) -> tuple[list[DayDecision], list[Bent], int, bool] | None:

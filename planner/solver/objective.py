@@ -159,25 +159,25 @@ def add_session_mix(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[Pena
         training = [d for d in week.days if not f.days[d].is_race]
         if f.quality_cap[w] > 0:
             missing = _slack(model, f"quality_missing[{n}]", f.quality_cap[w])
-            model.add(missing >= f.quality_cap[w] - sum(v.quality(d) for d in training))
+            model.add(missing >= f.quality_cap[w] - cp_model.LinearExpr.sum([v.quality(d) for d in training]))
             out.append(Penalty("quality session dropped", "sessions", n, missing, W_QUALITY_MISSING))
         # weeks where rule 7 does not fix the count: aim for the usual number (one, light, in the taper)
         if week.phase != "race" and not (week.full and week.phase != "taper" and not week.has_unavailable):
             aim = min(n_strength, 1) if week.phase == "taper" else round(n_strength * len(week.days) / 7)
             if aim > 0:
                 missing = _slack(model, f"strength_missing[{n}]", aim)
-                model.add(missing >= aim - sum(v.strength(d) for d in week.days))
+                model.add(missing >= aim - cp_model.LinearExpr.sum([v.strength(d) for d in week.days]))
                 out.append(Penalty("strength session dropped", "sessions", n, missing, W_STRENGTH_MISSING))
         usual = min(f.runs_aim[w], sum(1 for d in week.days if f.days[d].can_run))
         if week.phase not in ("race",):
             dev = _slack(model, f"run_count_dev[{n}]", 7)
-            runs = sum(v.run(d) for d in week.days)
+            runs = cp_model.LinearExpr.sum([v.run(d) for d in week.days])
             model.add(dev >= runs - usual)
             model.add(dev >= usual - runs)
             out.append(Penalty("runs a week differ from usual", "sessions", n, dev, W_RUN_COUNT))
         if len(training) >= 2 and week.phase != "race":
             no_long = _slack(model, f"long_missing[{n}]", 1)
-            model.add(no_long >= 1 - sum(v.long(d) for d in training))
+            model.add(no_long >= 1 - cp_model.LinearExpr.sum([v.long(d) for d in training]))
             out.append(Penalty("week without a long run", "sessions", n, no_long, W_LONG_MISSING))
         # the long run belongs on the day with the most time; a shorter budget costs per km it lacks, and a budget
         # too short for the long run the week aims for costs more than a quality session: each long run may be at
@@ -224,7 +224,7 @@ def add_day_preferences(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[
             # at most one long run a week (rules.link_day_booleans): the sum is the max, and as an equality the LP
             # relaxation cannot spread one long run over two days at half the price
             var = model.new_bool_var(f"long_off_day[{n}]")
-            model.add(var == sum(off))
+            model.add(var == cp_model.LinearExpr.sum(off))
             out.append(Penalty(f"long run off {'/'.join(pref_long)}", "preference" if f.long_run_pref else "smoothness",
                                n, var, weight_long))
     if f.strength_pref:
@@ -237,17 +237,16 @@ def add_day_preferences(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[
     for d, day in enumerate(f.days):
         if day.can_run and day.can_strength and not day.is_race and d not in f.pins:
             both = model.new_bool_var(f"strength_on_long[{day.date.isoformat()}]")
-            model.add(both >= v.strength(d) + v.long(d) - 1)
+            model.add_bool_or(v.strength(d).negated(), v.long(d).negated(), both)
             # the same, by way of the day's run: tighter in the relaxation once the day count forces strength
             # beside runs (PlanVars.run_and_strength)
             model.add(both >= v.run_and_strength(d) - v.run(d) + v.long(d))
             out.append(Penalty("strength on a long-run day", "smoothness", day.week + 1, both, W_STRENGTH_ON_LONG))
     # a strength session beside a run takes part of the day's time budget, so the run is shorter: per km lost
     for d, day in enumerate(f.days):
-        lost = day.max_dk - day.max_dk_strength
-        if lost > 0 and day.can_run and day.can_strength and not day.is_race and d not in f.pins:
-            both = v.run_and_strength(d)
-            out.append(Penalty("strength squeezing a run", "smoothness", day.week + 1, both,
+        if day.strength_shortens_run and not day.is_race and d not in f.pins:
+            lost = day.max_dk - day.max_dk_strength
+            out.append(Penalty("strength squeezing a run", "smoothness", day.week + 1, v.run_and_strength(d),
                                W_STRENGTH_SQUEEZE * lost // 10))
     return out
 
@@ -262,5 +261,5 @@ def add_objective(model: cp_model.CpModel, v, f: Frame, *, stage: str = "all", m
         if stage == "all":  # the distances stage makes easy runs even by construction
             penalties += add_even_easy_runs(model, v, f)
     if minimize:
-        model.minimize(sum(p.weight * p.var for p in penalties))
+        model.minimize(cp_model.LinearExpr.weighted_sum([p.var for p in penalties], [p.weight for p in penalties]))
     return penalties

@@ -79,15 +79,15 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
                 model.add_at_most_one(s, q, rest)
     for w, week in enumerate(f.weeks):
         training = [d for d in week.days if not f.days[d].is_race]
-        model.add(sum(v.long(d) for d in training) <= 1)
+        model.add_at_most_one([v.long(d) for d in training])
         if week.full and week.phase != "race" and not week.has_unavailable and training:
             # implied by rule 8 (no run above `share` of the week): a week with any run holds 1/share of them
-            runs = sum(v.run(d) for d in training)
+            runs = cp_model.LinearExpr.sum([v.run(d) for d in training])
             any_run = model.new_bool_var(f"runs_any[{week.number}]")
             model.add(runs >= f.share_runs_min * any_run)
             model.add(runs <= len(training) * any_run)
-        model.add(sum(v.run(d) for d in week.days) <= f.runs_cap[w])
-        model.add(sum(v.quality(d) for d in training) <= f.quality_cap[w])
+        model.add(cp_model.LinearExpr.sum([v.run(d) for d in week.days]) <= f.runs_cap[w])
+        model.add(cp_model.LinearExpr.sum([v.quality(d) for d in training]) <= f.quality_cap[w])
 
 
 def link_distances(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
@@ -183,7 +183,7 @@ def guarantee_rest_days(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Ga
     need = f.rules["min_rest_days"]
     for week in f.weeks:
         can_rest = sum(1 for d in week.days if not f.days[d].is_race)  # a race early in its week leaves few days
-        _add(model, sum(v.rest(d) for d in week.days) >= min(need, can_rest), gate)
+        _add(model, cp_model.LinearExpr.sum([v.rest(d) for d in week.days]) >= min(need, can_rest), gate)
     for start in range(0, len(f.days) - 6):
         _at_least_one(model, [v.rest(d) for d in range(start, start + 7)], gate)
 
@@ -202,7 +202,7 @@ def place_strength_sessions(model: cp_model.CpModel, v: PlanVars, f: Frame, gate
     """
     n = f.rules["strength_per_week"]
     for week in f.weeks:
-        total = sum(v.strength(d) for d in week.days)
+        total = cp_model.LinearExpr.sum([v.strength(d) for d in week.days])
         if week.phase == "race":
             _add(model, total == 0, gate)
         elif week.full and week.phase != "taper" and not week.has_unavailable:

@@ -92,9 +92,9 @@ class PlanVars:
         if d not in self._both:
             run, s = self._run[d], self._strength[d]
             both = self.model.new_bool_var(f"run_and_strength[{self.frame.days[d].date.isoformat()}]")
-            self.model.add(both >= run + s - 1)
-            self.model.add(both <= run)
-            self.model.add(both <= s)
+            self.model.add_bool_or(run.negated(), s.negated(), both)
+            self.model.add_implication(both, run)
+            self.model.add_implication(both, s)
             self.model.add(self._rest[d] + run + s - both <= 1)
             self._both[d] = both
         return self._both[d]
