@@ -267,9 +267,10 @@ def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None
         pattern, pattern_bent, pattern_cost, pattern_optimal = planned
         held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
         carried = _quality_per_week(attempt, held)
-        if carried != _quality_per_week(attempt, pattern):
+        if pattern_bent and carried != _quality_per_week(attempt, pattern):
             # Quality sessions the volumes cannot carry are run easy; the pattern may have bent other wishes to
             # place them (strength off its days, a run fewer). Plan it again asking only for the sessions kept.
+            # A pattern that bent no other wish needs no second plan: run easy, its sessions cost nothing more.
             try:
                 again = _plan_pattern(replace(attempt, quality_cap=[min(c, k) for c, k in zip(attempt.quality_cap,
                                                                                               carried)]), pattern_limit)
