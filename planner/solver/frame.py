@@ -43,6 +43,7 @@ RACE_READY: list[tuple[float, float, float]] = [
 # 0.05 km tolerance (26.2 mi, 42.165 km, is a marathon)
 TAPER_WEEKS = [(10.05, 0), (42.145, 1)]  # race km below -> taper weeks; the marathon and longer: 2
 TAPER_AIM = {1: 0.75, 2: 0.62}  # taper week counted back from the race week -> share of peak we aim for
+STRENGTH_CUT_TOLERATED = 0.9  # share of a run's length that a strength session beside it may leave
 MIN_MAIN_EASY = 5  # minutes of running between warm-up and cool-down in the shortest easy run (25 min in all)
 MIN_MAIN_QUALITY = 20  # ... in the shortest quality session
 
@@ -92,6 +93,13 @@ class FrameDay:
     def strength_shortens_run(self) -> bool:
         """Whether a strength session beside this day's run leaves room for a shorter run only."""
         return self.can_run and self.can_strength and self.max_dk_strength < self.max_dk
+
+    @property
+    def strength_cuts_run(self) -> bool:
+        """Whether a strength session beside this day's run costs it more than STRENGTH_CUT_TOLERATED of its
+        length: what model.solve's second try keeps strength away from (a long-run day that loses a few minutes
+        to it is no such day)."""
+        return self.strength_shortens_run and self.max_dk_strength < STRENGTH_CUT_TOLERATED * self.max_dk
 
 
 @dataclass(frozen=True)
@@ -182,8 +190,8 @@ class Frame:
     notes: list[str] = field(default_factory=list)
     pins: dict[int, Pin] = field(default_factory=dict)  # day index -> the day as planned (re-planning only)
     actual: ActualHistory | None = None  # what was run before the first re-planned day (re-planning only)
-    # False: the week pattern keeps strength off run days whose budget it would shorten (model.solve's second try
-    # when the shortened runs cannot carry the volumes the rules ask for)
+    # False: the week pattern keeps strength off run days it would cut short (FrameDay.strength_cuts_run;
+    # model.solve's second try when the shortened runs cannot carry the volumes the rules ask for)
     strength_beside_runs: bool = True
 
     # --- queries -----------------------------------------------------------------------------------

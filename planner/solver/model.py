@@ -267,6 +267,7 @@ def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None
         pattern, pattern_bent, pattern_cost, pattern_optimal = planned
         held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
         carried = _quality_per_week(attempt, held)
+        again = None
         if pattern_bent and carried != _quality_per_week(attempt, pattern):
             # Quality sessions the volumes cannot carry are run easy; the pattern may have bent other wishes to
             # place them (strength off its days, a run fewer). Plan it again asking only for the sessions kept.
@@ -277,9 +278,16 @@ def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None
             except _OutOfTime:
                 again = None  # keep the first pattern
             if again is not None:
+                first = (pattern, pattern_bent, pattern_cost, pattern_optimal, held)
                 pattern, pattern_bent, pattern_cost, pattern_optimal = again
                 held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
         result = _distances(attempt, held, distances_limit)
+        if result is None and again is not None:
+            # The second pattern may have spent the room the dropped sessions left on a wish (strength back on its
+            # day, beside a run it cuts short) and leave runs too short for the volumes the rules ask; the first
+            # one's runs may carry them: it stands (a marathoner's 10 s fallback solve, before).
+            pattern, pattern_bent, pattern_cost, pattern_optimal, held = first
+            result = _distances(attempt, held, distances_limit)
         try:
             for stage, limit in (("quality", QUALITY_LIMIT), ("repair", REPAIR_LIMIT)):
                 if result is None:
@@ -331,13 +339,13 @@ def _attempts(frame: Frame, reframe):
         if attempt is None:
             return
         yield attempt
-        if any(d.strength_shortens_run for d in attempt.days):
+        if any(d.strength_cuts_run for d in attempt.days):
             yield replace(attempt, strength_beside_runs=False)
 
 
 def _squeezes(frame: Frame, pattern: list[DayDecision]) -> bool:
     """Whether the pattern puts a strength session beside a run it shortens."""
-    return any(dec.kind is not None and dec.strength and frame.days[dec.index].strength_shortens_run
+    return any(dec.kind is not None and dec.strength and frame.days[dec.index].strength_cuts_run
                for dec in pattern)
 
 

@@ -73,7 +73,8 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
         elif day.max_dk_strength < day.max_dk:  # the day's time budget holds a strength session and a shorter run
             # stated as cliques with the rest day: the three pairwise exclusions let the LP relaxation set each to
             # one half, the clique does not
-            if day.can_run and (day.max_dk_strength < f.min_easy_dk or not f.strength_beside_runs):
+            if day.can_run and (day.max_dk_strength < f.min_easy_dk or
+                                (day.strength_cuts_run and not f.strength_beside_runs)):
                 model.add_at_most_one(s, run, rest)
             elif day.max_dk_strength < f.min_quality_dk:
                 model.add_at_most_one(s, q, rest)
