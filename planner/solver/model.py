@@ -285,7 +285,7 @@ def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None
         if result is None and again is not None:
             # The second pattern may have spent the room the dropped sessions left on a wish (strength back on its
             # day, beside a run it cuts short) and leave runs too short for the volumes the rules ask; the first
-            # one's runs may carry them: it stands (a marathoner's 10 s fallback solve, before).
+            # one's runs may carry them: it stands (profiles/lena-marathon.toml went to the one-model solve, 10 s).
             pattern, pattern_bent, pattern_cost, pattern_optimal, held = first
             result = _distances(attempt, held, distances_limit)
         try:
@@ -330,7 +330,7 @@ def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None
 
 def _attempts(frame: Frame, reframe):
     """The frames solve tries in turn: each guess of the volumes (SHRINK_STEPS), first as the runner's wishes have
-    it, then, where a strength session beside a run shortens it, with strength kept off those runs. The pattern
+    it, then, where a strength session beside a run cuts it short, with strength kept off those runs. The pattern
     stage prices a shortened run but cannot see the volumes: a marathoner with strength on two 90-minute run days
     had easy runs too short to carry the weeks rule 8 asks around a race-ready long run, whatever the guess, and
     fell to the slow one-model solve. Both tries of a guess are cheap (tens of milliseconds)."""
@@ -344,7 +344,7 @@ def _attempts(frame: Frame, reframe):
 
 
 def _squeezes(frame: Frame, pattern: list[DayDecision]) -> bool:
-    """Whether the pattern puts a strength session beside a run it shortens."""
+    """Whether the pattern puts a strength session beside a run it cuts short (FrameDay.strength_cuts_run)."""
     return any(dec.kind is not None and dec.strength and frame.days[dec.index].strength_cuts_run
                for dec in pattern)
 
