@@ -544,3 +544,34 @@ def test_every_example_profile_is_planned_in_stages_and_proven_best(path):
 
     solution = solve(reframe(1.0), reframe=reframe)
     assert solution is not None and solution.optimal
+
+
+def _short_weekdays_frame():
+    """73 km a week now, 60-minute weekdays, two rest days and two strength sessions: a race-ready half needs a
+    16 km long run, and rule 8 then needs 29.8 km of other runs in its week, more than three 60-minute runs hold."""
+    profile = _profile(current={"weekly_distance": 73, "long_run": 23},
+                       goal={"race": "half", "race_date": (START + dt.timedelta(days=7 * 22 - 1)).isoformat()},
+                       schedule={"run_days": ["mon", "tue", "wed", "thu", "sat", "sun"],
+                                 "max_minutes": {"default": 60, "sun": 300}},
+                       rules={"min_rest_days": 2, "strength_per_week": 2, "cutback_every": 3})
+    return build_frame(profile, today=TODAY, conservative=False)
+
+
+def test_the_week_pattern_leaves_room_for_a_race_ready_long_run():
+    frame = _short_weekdays_frame()
+    solution = solve(frame)
+    assert solution is not None and solution.optimal  # planned in stages, proven best
+    anchor = R._peak_anchor(solution.frame)
+    week = solution.frame.weeks[anchor]
+    others = sum(solution.frame.days[d].max_dk for d in week.days if solution.decisions[d].kind in ("easy", "quality"))
+    share = solution.frame.rules["long_run_max_share"]
+    assert others >= (1 - share) / share * frame.ready_long_dk
+    assert solution.week_dk[anchor] >= frame.ready_week_dk
+
+
+def test_without_room_for_readiness_every_staged_try_fails(monkeypatch):
+    """The bite: without the room constraint the pattern keeps three weekday runs, no distances fit it, and only
+    the one-model solve (seconds, not proven best) finds a plan."""
+    monkeypatch.setattr(R, "leave_room_for_readiness", lambda model, v, f: None)
+    solution = solve(_short_weekdays_frame())
+    assert solution is None or not solution.optimal

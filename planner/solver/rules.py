@@ -438,6 +438,41 @@ def follow_actual_volumes(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: 
         _add(model, 1000 * longest <= cap * bar, gate)
 
 
+def leave_room_for_readiness(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
+    """Structure for the week pattern, implied by race readiness and rule 8: the runs of the week readiness is
+    measured in (its last full-volume week) must have room for the least volume it asks, and for the week a
+    race-ready long run needs around it (the long run at most long_run_max_share of its week). A run has the room
+    of its day's budget, less what a strength session beside it takes.
+
+    The pattern stage cannot see distances. Without this it dropped a run rather than put strength beside it
+    (a run fewer costs about what a shortened run does), and with 60-minute weekdays the three runs left could not
+    carry a 16 km long run: every staged try failed and the slow one-model solve planned the runner (8 s)."""
+    if f.race_week is None or (f.ready_week_dk <= 0 and f.ready_long_dk <= 0):
+        return
+    anchor = _peak_anchor(f)
+    if anchor is None:
+        return
+    week = f.weeks[anchor]
+    if any(d in f.pins or f.days[d].is_race for d in week.days):
+        return  # lived days have the distances they had; the distance stage settles such weeks
+    need = f.ready_week_dk
+    share = _permille(f.rules["long_run_max_share"])
+    runs = [d for d in week.days if f.days[d].can_run]
+    room = []
+    for d in runs:
+        day = f.days[d]
+        room.append(day.max_dk * v.run(d))
+        if day.can_strength and day.max_dk_strength < day.max_dk:
+            room.append(-(day.max_dk - day.max_dk_strength) * v.run_and_strength(d))
+    if week.full and week.phase != "race" and not week.has_unavailable and 0 < share < 1000:
+        # rule 8: 1000 x long <= share x (long + the other runs), so the other runs hold at least
+        # (1000 - share) / share of a race-ready long run, and the week at least 1000 / share of it
+        need = max(need, -(-1000 * f.ready_long_dk // share))
+        others = -(-(1000 - share) * f.ready_long_dk // share)
+        model.add(cp_model.LinearExpr.sum([f.days[d].max_dk * (v.run(d) - v.long(d)) for d in runs]) >= others)
+    model.add(cp_model.LinearExpr.sum(room) >= need)
+
+
 def _peak_anchor(f: Frame) -> int | None:
     """The last full-volume week before the taper: not recovery, and free of unavailable dates where possible."""
     body = [w for w, week in enumerate(f.weeks) if week.phase not in ("taper", "race")]
@@ -473,6 +508,8 @@ def add_hard_rules(model: cp_model.CpModel, v, f: Frame, gates: dict[str, cp_mod
     """
     if stage in ("pattern", "all"):
         link_day_booleans(model, v, f)
+    if stage == "pattern":
+        leave_room_for_readiness(model, v, f)
     if stage == "all":
         link_distances(model, v, f)
     for name, _, pattern_rule, fn in HARD_RULES:

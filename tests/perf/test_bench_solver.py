@@ -40,10 +40,10 @@ def test_build_and_solve(weeks):
             print(f"   ABOVE TARGET: {median * 1000:.0f} ms > {limit * 1000:.0f} ms")
 
 
-# Schedules the staged solver finds hard (found by sampling random profiles), timed so the tail stays in view:
-# every day a 60-minute run day with three strength sessions a week (the pattern stage stops at PATTERN_LIMIT with
-# a plan not proven best), and a runner whose weeks exceed what 60-minute weekdays hold (every stage fails and the
-# one-model solve plans it).
+# Schedules the staged solver found hard (by sampling random profiles), timed so the tail stays in view: every day
+# a 60-minute run day with three strength sessions a week (the pattern stage stops at PATTERN_LIMIT with a plan not
+# proven best, 12 s), and a runner whose race-ready weeks need more than three 60-minute weekday runs (every stage
+# failed and the one-model solve planned it in 8 s, before rules.leave_room_for_readiness).
 HARD = {
     "7 short run days, 3 strength": {
         "name": "Hard One", "start_date": "2026-12-06", "weeks": 25, "goal": {"weekly_distance": 29},
