@@ -226,12 +226,16 @@ def schedule_ceiling(frame: Frame) -> tuple[int, int]:
 
 
 def earliest_ready_date(profile: Profile, today: dt.date, conservative: bool, max_weeks: int = 78) -> dt.date | None:
-    """The first race date (same weekday, whole weeks later) at which a plan keeping every rule exists."""
+    """The first race date (same weekday, whole weeks later) at which a plan keeping every rule exists.
+
+    Each date asks the staged solver, not the one model: a date is suggested where the stages plan the runner,
+    and a schedule they cannot settle costs seconds per date in the one model, over up to eight dates (a refused
+    marathoner with seven 75-minute run days and three strength sessions a week waited 47 s for his answer)."""
     race = profile.goal.race_date
 
     def ok(weeks: int) -> bool:
         f = build_frame(profile, today=today, conservative=conservative, race_date=race + dt.timedelta(weeks=weeks))
-        return is_feasible(f)
+        return is_feasible(f, one_model=False)
 
     lo, hi = 0, 1
     while not ok(hi):  # gallop: 1, 2, 4, ... weeks later

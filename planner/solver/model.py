@@ -26,7 +26,7 @@ PATTERN_LIMIT = 5.0
 # A what-if probe asks whether any plan exists, not the best one: the stages' first good answers will do, and a
 # probe they leave open goes on to the one model anyway (is_feasible)
 PROBE_LIMIT = 1.0
-FEASIBILITY_LIMIT = 5.0  # work units for a what-if probe or an explanation
+FEASIBILITY_LIMIT = 5.0  # work units for naming the rules that block a goal (blocking_rules)
 # When the pattern asks more of the volume than the rules let it reach, plan the pattern again on a smaller guess.
 SHRINK_STEPS = (1.0, 0.9, 0.8, 0.65, 0.5)
 QUALITY_LIMIT = 5.0  # work units; far above what real plans need, a guard against pathological input
@@ -411,19 +411,22 @@ def proven_infeasible(frame: Frame, limit: float = PROOF_LIMIT) -> bool:
     return _feasibility(frame, limit) == cp_model.INFEASIBLE
 
 
-def is_feasible(frame: Frame) -> bool:
+def is_feasible(frame: Frame, *, one_model: bool = True) -> bool:
     """Whether any plan satisfies every rule (a what-if probe for suggestions).
 
     CP-SAT proves an unreachable goal in milliseconds, but finding a plan in the one model can take it seconds: so a
     probe that is not settled within the proof's limit asks the staged solver, which finds plans in tens of
-    milliseconds, and only then the one model with the full limit (a refusal is worth that care).
+    milliseconds, and only then the one model, with the work ``solve`` itself would give it (FALLBACK_LIMIT): a
+    date is suggested only where planning would find the plan. (With 5 units, a refused marathoner's search for
+    the earliest date spent 40 s on eight probes that all stayed open.) ``one_model=False`` leaves it out: a
+    search over many dates asks only what the stages find.
     """
     status = _feasibility(frame, PROOF_LIMIT)
     if status != cp_model.UNKNOWN:
         return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if solve(frame, probe=True) is not None:
         return True
-    return _feasibility(frame, FEASIBILITY_LIMIT) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return one_model and _feasibility(frame, FALLBACK_LIMIT) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 def blocking_rules(frame: Frame) -> list[tuple[str, int | None]]:
