@@ -575,3 +575,18 @@ def test_without_room_for_readiness_every_staged_try_fails(monkeypatch):
     monkeypatch.setattr(R, "leave_room_for_readiness", lambda model, v, f: None)
     solution = solve(_short_weekdays_frame())
     assert solution is None or not solution.optimal
+
+
+def test_the_room_for_readiness_counts_the_runs_strength_shortens():
+    """profiles/maya-half.yaml: strength wished on Tue and Thu, whose 75-minute budgets then hold 4.7 km runs. The
+    week readiness is measured in needs 29.8 km of runs besides a 16 km long run; counted at their shortened room
+    the pattern must find it (strength on the long-run day or a free day), and the first try stands."""
+    profile = load_profile(Path(__file__).resolve().parents[1] / "profiles" / "maya-half.yaml")
+    frame = build_frame(profile, today=TODAY, conservative=False)
+    solution = solve(frame)
+    assert solution is not None and solution.optimal and solution.frame.strength_beside_runs
+    anchor = R._peak_anchor(frame)
+    share = frame.rules["long_run_max_share"]
+    others = sum(frame.run_room(d, solution.decisions[d].strength) for d in frame.weeks[anchor].days
+                 if solution.decisions[d].kind in ("easy", "quality"))
+    assert others >= (1 - share) / share * frame.ready_long_dk

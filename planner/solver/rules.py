@@ -469,7 +469,15 @@ def leave_room_for_readiness(model: cp_model.CpModel, v: PlanVars, f: Frame) -> 
         # (1000 - share) / share of a race-ready long run, and the week at least 1000 / share of it
         need = max(need, -(-1000 * f.ready_long_dk // share))
         others = -(-(1000 - share) * f.ready_long_dk // share)
-        model.add(cp_model.LinearExpr.sum([f.days[d].max_dk * (v.run(d) - v.long(d)) for d in runs]) >= others)
+        # a run beside a strength session has the shorter room; on the long run's day the strength term is
+        # (both - long), never below what the day takes from the other runs: the room is never understated
+        other_room = []
+        for d in runs:
+            day = f.days[d]
+            other_room.append(day.max_dk * (v.run(d) - v.long(d)))
+            if day.can_strength and day.max_dk_strength < day.max_dk:
+                other_room.append(-(day.max_dk - day.max_dk_strength) * (v.run_and_strength(d) - v.long(d)))
+        model.add(cp_model.LinearExpr.sum(other_room) >= others)
     model.add(cp_model.LinearExpr.sum(room) >= need)
 
 
