@@ -457,27 +457,25 @@ def leave_room_for_readiness(model: cp_model.CpModel, v: PlanVars, f: Frame) -> 
         return  # lived days have the distances they had; the distance stage settles such weeks
     need = f.ready_week_dk
     share = _permille(f.rules["long_run_max_share"])
-    runs = [d for d in week.days if f.days[d].can_run]
-    room = []
-    for d in runs:
+    # the week's room, and the other runs' room (a run beside a strength session has the shorter one; on the long
+    # run's day the strength term is (both - long), never below what the day takes from the other runs: the room
+    # is never understated)
+    room, other_room = [], []
+    for d in week.days:
         day = f.days[d]
+        if not day.can_run:
+            continue
         room.append(day.max_dk * v.run(d))
-        if day.can_strength and day.max_dk_strength < day.max_dk:
-            room.append(-(day.max_dk - day.max_dk_strength) * v.run_and_strength(d))
+        other_room.append(day.max_dk * (v.run(d) - v.long(d)))
+        if day.strength_shortens_run:
+            lost = day.max_dk - day.max_dk_strength
+            room.append(-lost * v.run_and_strength(d))
+            other_room.append(-lost * (v.run_and_strength(d) - v.long(d)))
     if week.full and week.phase != "race" and not week.has_unavailable and 0 < share < 1000:
         # rule 8: 1000 x long <= share x (long + the other runs), so the other runs hold at least
         # (1000 - share) / share of a race-ready long run, and the week at least 1000 / share of it
         need = max(need, -(-1000 * f.ready_long_dk // share))
-        others = -(-(1000 - share) * f.ready_long_dk // share)
-        # a run beside a strength session has the shorter room; on the long run's day the strength term is
-        # (both - long), never below what the day takes from the other runs: the room is never understated
-        other_room = []
-        for d in runs:
-            day = f.days[d]
-            other_room.append(day.max_dk * (v.run(d) - v.long(d)))
-            if day.can_strength and day.max_dk_strength < day.max_dk:
-                other_room.append(-(day.max_dk - day.max_dk_strength) * (v.run_and_strength(d) - v.long(d)))
-        model.add(cp_model.LinearExpr.sum(other_room) >= others)
+        model.add(cp_model.LinearExpr.sum(other_room) >= -(-(1000 - share) * f.ready_long_dk // share))
     model.add(cp_model.LinearExpr.sum(room) >= need)
 
 
