@@ -22,7 +22,9 @@ from planner.profile import load_profile, profile_from_data
 from planner.solver import rules as R
 from planner.sessions import is_conservative
 from planner.solver.frame import ActualHistory, FrameDay, build_frame, plan_dates
+from planner.solver import model as M
 from planner.solver.model import Solution, build_model, solve
+from planner.solver.objective import desired_curve
 from planner.solver.variables import FixedPatternVars, PlanVars
 
 TODAY = dt.date(2026, 11, 25)
@@ -590,3 +592,35 @@ def test_the_room_for_readiness_counts_the_runs_strength_shortens():
     others = sum(frame.run_room(d, solution.decisions[d].strength) for d in frame.weeks[anchor].days
                  if solution.decisions[d].kind in ("easy", "quality"))
     assert others >= (1 - share) / share * frame.ready_long_dk
+
+
+def _more_quality_than_volumes_carry():
+    """A half marathoner at 38 km a week, five run days: the build phase asks for more quality sessions than the
+    weeks' desired volumes can carry within the easy share (rule 9)."""
+    profile = _profile(current={"weekly_distance": 38, "long_run": 12},
+                       goal={"race": "half", "race_date": "2027-02-14"}, start_date="2026-11-30",
+                       schedule={"run_days": ["mon", "tue", "thu", "sat", "sun"],
+                                 "max_minutes": {"default": 105, "sun": 210}})
+    return build_frame(profile, today=TODAY, conservative=False)
+
+
+def test_pattern_is_asked_only_for_the_quality_sessions_the_volumes_can_carry(monkeypatch):
+    frame = _more_quality_than_volumes_carry()
+    volumes, _ = desired_curve(frame)
+    capped = M._quality_volumes_allow(frame, volumes)
+    assert any(c < q for c, q in zip(capped.quality_cap, frame.quality_cap))
+    # holds: whatever the pattern, no week keeps more sessions than the cap (here: the pattern asked for them all)
+    pattern = M._plan_pattern(frame, M.PATTERN_LIMIT)[0]
+    kept = M._quality_that_fits(frame, pattern, volumes)
+    assert all(sum(1 for d in week.days if d in kept) <= capped.quality_cap[w] for w, week in enumerate(frame.weeks))
+    # and so one pattern is planned, not a second one without the sessions run easy
+    planned = []
+    original = M._plan_pattern
+    monkeypatch.setattr(M, "_plan_pattern", lambda f, limit: planned.append(f) or original(f, limit))
+    solution = solve(frame)
+    assert solution is not None and solution.optimal and len(planned) == 1
+    # the sessions the phase wanted and the volumes could not carry are still reported, week by week
+    dropped = {b.week: b.amount for b in solution.bent if b.name == "quality session dropped"}
+    for w, week in enumerate(frame.weeks):
+        held = sum(1 for d in week.days if solution.decisions[d].kind == "quality")
+        assert dropped.get(week.number, 0) == frame.quality_cap[w] - held

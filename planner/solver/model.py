@@ -187,6 +187,27 @@ def _quality_that_fits(frame: Frame, pattern: list[DayDecision], week_dk: list[i
     return keep
 
 
+def _quality_volumes_allow(frame: Frame, volumes: list[int]) -> Frame:
+    """The frame with each week's quality sessions capped at what its desired volume can carry at all.
+
+    Rule 9 counts a whole session as hard: k sessions need k x the shortest session within the hard share of the
+    week, and _quality_that_fits keeps no more than that whatever the pattern (the week reaches at most its desired
+    volume). Asked for more, the pattern stage bent other wishes (strength off its day, a run fewer) for sessions
+    then run easy, and had to be planned again (a third of generated batch runners). The sessions the phase wanted
+    and the volumes cannot carry are still reported as dropped (_bent_pattern_quality measures against the
+    frame's own caps). Lived quality sessions (re-planning) always count.
+    """
+    hard_share = 1 - frame.rules["easy_share_min"]
+    caps = []
+    for w, week in enumerate(frame.weeks):
+        lived = sum(1 for d in week.days if d in frame.pins and frame.pins[d].kind == "quality")
+        carried = 0  # the most k with k x the shortest session <= the hard share, as _quality_that_fits tests it
+        while carried < frame.quality_cap[w] and (carried + 1) * frame.min_quality_dk <= hard_share * volumes[w]:
+            carried += 1
+        caps.append(min(frame.quality_cap[w], max(carried, lived)))
+    return frame if caps == frame.quality_cap else replace(frame, quality_cap=caps)
+
+
 def _dropped_quality(frame: Frame, before: list[DayDecision], after: list[DayDecision]) -> list[Bent]:
     out: dict[int, int] = {}
     for b, a in zip(before, after):
@@ -265,13 +286,13 @@ def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None
     for attempt in _attempts(frame, reframe):
         if not attempt.strength_beside_runs and not squeezed:
             continue  # the same pattern again: nothing to gain
+        volumes, _ = desired_curve(attempt)
         try:
-            planned = _plan_pattern(attempt, pattern_limit)
+            planned = _plan_pattern(_quality_volumes_allow(attempt, volumes), pattern_limit)
         except _OutOfTime:
             break  # no pattern within the limit, none proven impossible: the one-model solve decides
         if planned is None:
             return None  # the pattern rules alone cannot hold: nothing can
-        volumes, _ = desired_curve(attempt)
         pattern, pattern_bent, pattern_cost, pattern_optimal = planned
         held = _as_easy(pattern, _quality_that_fits(attempt, pattern, volumes))
         carried = _quality_per_week(attempt, held)
