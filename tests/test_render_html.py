@@ -385,6 +385,32 @@ def test_names_with_markup_quotes_accents_cjk_and_emoji_are_text():
             "山田 花子 🏃‍♀️</title>") in html
 
 
+def test_every_text_of_a_calendar_day_is_escaped():
+    """The days are written by calendar_days.py, not by the autoescaped template: each text in them is escaped."""
+    profile = make_profile()
+    plan = hand_plan(profile)
+    nasty = '<b class="x">&\'</b>'
+    escaped = "&lt;b class=&#34;x&#34;&gt;&amp;&#39;&lt;/b&gt;"
+    run_day = next(d for d in plan.days if d.run and not d.strength)
+    strength_day = next(d for d in plan.days if d.strength and not d.run)
+    run = replace(run_day.run, type=nasty, pace=nasty, shoe=nasty, blocks=(Block(nasty, 10, nasty),))
+    strength = replace(strength_day.strength, focus=nasty, exercises=(nasty,))
+    days = tuple(replace(d, run=run) if d is run_day else replace(d, strength=strength) if d is strength_day else d
+                 for d in plan.days)
+    plan = replace(plan, days=days, reminders=(Reminder(run_day.date, "shoe_replacement", None, nasty),))
+    html = body(render_html(plan, profile))
+    assert nasty not in html
+
+    def cell(date: dt.date) -> str:
+        label = f"{date.day} {charts.MONTHS[date.month - 1]}"
+        return re.search(rf'<td class="day[^"]*">\s*<p class="d"><span class="wd">\w+</span> {label}</p>.*?</td>',
+                         html, re.S).group(0)
+
+    # the run's type (its class and its label), pace, block kind (class and label), block text, shoe; the reminder
+    assert cell(run_day.date).count(escaped) == 8
+    assert cell(strength_day.date).count(escaped) == 2  # focus, exercise
+
+
 def test_feed_links_in_both_forms_and_the_local_file():
     profile = make_profile()
     plan = hand_plan(profile)

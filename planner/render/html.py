@@ -20,16 +20,14 @@ from markupsafe import Markup
 from .. import checks
 from ..errors import PlannerError
 from ..paces import format_duration, zones_for
-from ..plan import Actual, ActualDay, ActualWeek, Day, Plan, Reminder, Week
+from ..plan import Actual, ActualDay, ActualWeek, Plan, Reminder, Week
 from ..profile import WEEKDAYS, Profile
 from . import charts
+from .calendar_days import RanText, day_html
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-RUN_LABELS = {"easy": "Easy run", "recovery": "Recovery run", "long": "Long run", "tempo": "Tempo run",
-              "intervals": "Intervals", "hills": "Hills", "race": "Race day"}
-BLOCK_LABELS = {"warmup": "Warm-up", "main": "Main", "cooldown": "Cool-down"}
 PHASE_LABELS = {"base": "Base", "build": "Build", "peak": "Peak", "taper": "Taper", "race": "Race",
                 "maintain": "Maintain", "now": "Now"}
 PHASE_MEANING = {"base": "easy volume, the aerobic base", "build": "volume and quality rise",
@@ -107,32 +105,6 @@ class Units:
 
 
 @dataclass(frozen=True)
-class RanText:
-    """What the activity log says of one past day, in words (a re-planned plan only)."""
-
-    state: str  # "done" (planned and run), "missed" (planned, not run), "extra" (run, not planned)
-    text: str   # "Ran 5.2 km", "Not run", "Ran 5.0 km, not planned"
-
-
-@dataclass(frozen=True)
-class DayCell:
-    """One box of the calendar: a date of the week, its day of the plan (None outside the plan)."""
-
-    date: dt.date
-    label: str  # "7 Dec"
-    day: Day | None
-    unavailable: bool
-    today: bool
-    reminders: tuple[Reminder, ...]
-    past: bool = False            # before the re-plan date: kept as planned, compared with the log
-    ran: RanText | None = None    # what was run that day (past days with a planned or a logged run)
-
-    @property
-    def in_plan(self) -> bool:
-        return self.day is not None
-
-
-@dataclass(frozen=True)
 class ActualRow:
     """One past week of a re-planned plan, planned against run, in the profile's units (table and week header)."""
 
@@ -155,7 +127,7 @@ class WeekRow:
     """One Monday-Sunday week of the calendar, with its figures already in the profile's units."""
 
     week: Week
-    cells: tuple[DayCell, ...]
+    days: Markup            # its seven days, Monday first, as HTML (calendar_days.py)
     current: bool
     total: str              # "33.0 km"
     dates: str              # "7 Dec – 13 Dec 2026"
@@ -196,7 +168,6 @@ def render_html(plan: Plan, profile: Profile, *, feed_url: str | None = None, to
         "weeks": weeks, "week_groups": _phase_runs(weeks),
         "actual": _actual(plan.actual, profile, units),
         "weekday_names": WEEKDAY_NAMES, "weekday_long": WEEKDAY_LONG,
-        "run_labels": RUN_LABELS, "block_labels": BLOCK_LABELS,
         "phase_labels": PHASE_LABELS, "phase_meaning": PHASE_MEANING,
         "chart": charts.weekly_chart(plan, profile) if plan.weeks else None,
         "chart_narrow": charts.weekly_chart(plan, profile, charts.NARROW) if plan.weeks else None,
@@ -214,9 +185,9 @@ def render_html(plan: Plan, profile: Profile, *, feed_url: str | None = None, to
         "generated": _generated(plan.generated_at),
     }
     env = template_environment()
-    # The calendar is most of the page: rendered on its own, its ~20k pieces are joined once instead of passing
-    # through the generators of plan.html.j2 and base.html.j2 (a third of the render time for a year's plan).
-    # It is still an autoescaped template; its result is Markup.
+    # The calendar is most of the page: rendered on its own, its pieces are joined once instead of passing
+    # through the generators of plan.html.j2 and base.html.j2. It is still an autoescaped template (its days come
+    # escaped from calendar_days.py); its result is Markup.
     context["calendar"] = Markup(env.get_template("partials/weeks.html.j2").render(context))
     return env.get_template("plan.html.j2").render(context)
 
@@ -254,18 +225,20 @@ def _week_rows(plan: Plan, unavailable: set[dt.date], today: dt.date | None, uni
     actual_weeks = {w.start: w for w in plan.actual.weeks} if plan.actual is not None else {}
     rows = []
     for week in plan.weeks:
-        cells = []
+        days, cells = [], []
         for offset in range(7):
             date = week.start + dt.timedelta(days=offset)
-            past = replanned_on is not None and date < replanned_on and date in by_date
-            cells.append(DayCell(date=date, label=_day_month(date), day=by_date.get(date),
-                                 unavailable=date in unavailable, today=date == today,
-                                 reminders=tuple(reminders.get(date, ())), past=past,
-                                 ran=_ran_text(ran.get(date), units) if past else None))
-        runs = [c.day.run for c in cells if c.day is not None and c.day.run is not None]
+            day = by_date.get(date)
+            past = replanned_on is not None and date < replanned_on and day is not None
+            days.append(day)
+            cells.append(day_html(WEEKDAY_NAMES[offset], _day_month(date), day, units,
+                                  unavailable=date in unavailable, today=date == today, past=past,
+                                  ran=_ran_text(ran.get(date), units) if past else None,
+                                  reminders=reminders.get(date, ())))
+        runs = [d.run for d in days if d is not None and d.run is not None]
         minutes = sum(r.minutes for r in runs)
         longest = max((r.distance_km for r in runs if r.type != "race"), default=0.0)
-        strength = sum(1 for c in cells if c.day is not None and c.day.strength is not None)
+        strength = sum(1 for d in days if d is not None and d.strength is not None)
         facts = [f"{len(runs)} run{'s' if len(runs) != 1 else ''}", f"{minutes // 60}\u00a0h\u00a0{minutes % 60:02d}"]
         if longest:
             facts.append(f"longest {units.dist(longest)}")
@@ -273,7 +246,7 @@ def _week_rows(plan: Plan, unavailable: set[dt.date], today: dt.date | None, uni
             facts.append(f"{strength} strength")
         end = week.start + dt.timedelta(days=6)
         rows.append(WeekRow(
-            week=week, cells=tuple(cells), current=today is not None and week.start <= today <= end,
+            week=week, days=Markup("\n    ".join(cells)), current=today is not None and week.start <= today <= end,
             total=units.dist(week.distance_km), dates=f"{_day_month(week.start)} \u2013 {_day_month(end)} {end.year}",
             facts=tuple(facts), actual=_actual_row(actual_weeks[week.start], replanned_on, units)
             if week.start in actual_weeks else None))
