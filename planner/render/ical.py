@@ -219,22 +219,59 @@ def _all_day(uid: str, date: dt.date, order: int, summary: str, description: str
                      start=date, end=date + dt.timedelta(days=1), category=category)
 
 
-def _day_events(plan: Plan, day: Day, zone: dt.tzinfo, units: str, start_times: list[tuple[int, int]],
-                in_pain: bool) -> list[EventSpec]:
+@dataclass(frozen=True)
+class _Days:
+    """What the events of all the days of one plan share, worked out once per plan rather than once per day."""
+
+    zone: dt.tzinfo
+    units: str
+    start_times: list[tuple[int, int]]  # the runner's start time (hour, minute) on each weekday, Monday first
+    in_pain: bool                       # the runner reports pain: every run carries the pain advice
+    clock_changes: frozenset[dt.date]   # the dates next to a change of the zone's clocks (_clock_change_dates)
+
+
+def _clock_change_dates(zone: dt.tzinfo, first: dt.date, last: dt.date) -> frozenset[dt.date]:
+    """The local dates next to a change of the zone's clocks in the plan's years: the day before, of and after each.
+
+    A day's sessions start on it and end by the next day, so only on these dates can one start or end in a DST gap
+    or overlap or span a change; on every other date a session's end is its start plus its minutes and its times
+    are written as they are, without _after's and _timed's care (which cost a tenth of plan.ics). The changes are
+    those the plan's VTIMEZONE was built from (cached).
+    """
+    if zone is dt.timezone.utc:
+        return frozenset()
+    begin, end = _zone_span(zone, first, last)
+    dates: set[dt.date] = set()
+    for instant in _transitions(zone, int(begin.timestamp()), int(end.timestamp())):
+        day = dt.datetime.fromtimestamp(instant, zone).date()
+        dates.update((day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)))
+    return frozenset(dates)
+
+
+def _session_times(start: dt.datetime, minutes: int, days: _Days) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """A session's start and end as written (see _timed), and its end in the runner's zone."""
+    if start.date() not in days.clock_changes:
+        end = start + dt.timedelta(minutes=minutes)
+        return start, end, end
+    end = _after(start, minutes)
+    return (*_timed(start, end), end)
+
+
+def _day_events(plan: Plan, day: Day, days: _Days) -> list[EventSpec]:
     athlete = plan.athlete.id
+    units = days.units
     events: list[EventSpec] = []
-    start = _local_start(start_times, day.date, zone)
+    start = _local_start(days.start_times, day.date, days.zone)
     if day.run is not None:
         slot = "race" if day.run.type == "race" else "run"
-        end = _after(start, day.run.minutes)
-        shown_start, shown_end = _timed(start, end)
+        shown_start, shown_end, end = _session_times(start, day.run.minutes, days)
         events.append(EventSpec(uid=event_uid(athlete, day.date, slot), date=day.date, order=0,
                                 summary=_run_summary(plan, day.run, units),
-                                description=_run_description(plan, day.date, day.run, units, in_pain),
+                                description=_run_description(plan, day.date, day.run, units, days.in_pain),
                                 start=shown_start, end=shown_end, category="Race" if slot == "race" else "Run"))
         start = end  # strength on a run day follows the run
     if day.strength is not None:
-        shown_start, shown_end = _timed(start, _after(start, day.strength.minutes))
+        shown_start, shown_end, _ = _session_times(start, day.strength.minutes, days)
         events.append(EventSpec(uid=event_uid(athlete, day.date, "strength"), date=day.date, order=1,
                                 summary=f"Strength {format_minutes(day.strength.minutes)}",
                                 description=_strength_description(plan, day.strength),
@@ -273,12 +310,12 @@ def plan_events(plan: Plan, profile: Profile, *, include_rest_days: bool = False
     """
     zone = _zone(profile.timezone)
     units = profile.units
-    # the same for every day: worked out once, not for each of a plan's ~120 days
-    start_times = _start_times(profile)
-    in_pain = any(p.severity > 0 for p in profile.health.pain)
+    days = _Days(zone=zone, units=units, start_times=_start_times(profile),
+                 in_pain=any(p.severity > 0 for p in profile.health.pain),
+                 clock_changes=_clock_change_dates(zone, plan.start_date, plan.end_date))
     events: list[EventSpec] = []
     for day in plan.days:
-        events.extend(_day_events(plan, day, zone, units, start_times, in_pain))
+        events.extend(_day_events(plan, day, days))
         if include_rest_days and day.rest:
             text = "\n".join(["No run and no strength today: rest is part of the plan.", *_advice_lines(plan, "rest")])
             events.append(_all_day(event_uid(plan.athlete.id, day.date, "rest"), day.date, 4, "Rest day", text, "Rest"))
@@ -555,10 +592,9 @@ def vtimezone(tzid: str, first: dt.date, last: dt.date) -> icalendar.Timezone:
     """
     zone = _zone(tzid)
     observances = []
-    begin = dt.datetime(first.year - 1, 1, 1, tzinfo=zone)
+    begin, end = _zone_span(zone, first, last)
     state = _zone_state(zone, int(begin.timestamp()))
     observances.append(_observance(begin.replace(tzinfo=None), state, state))
-    end = dt.datetime(last.year + 2, 1, 1, tzinfo=zone)  # aware: a naive time would depend on the machine's zone
     for instant in _transitions(zone, int(begin.timestamp()), int(end.timestamp())):
         before, after = _zone_state(zone, instant - 1), _zone_state(zone, instant)
         wall = dt.datetime.fromtimestamp(instant, dt.timezone.utc).replace(tzinfo=None) + before[0]
@@ -568,6 +604,12 @@ def vtimezone(tzid: str, first: dt.date, last: dt.date) -> icalendar.Timezone:
     for observance in observances:
         out.add_component(observance)
     return out
+
+
+def _zone_span(zone: dt.tzinfo, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """What a VTIMEZONE for ``first``..``last`` covers: 1 January of the year before to 1 January two years after.
+    Aware times: naive ones would depend on the machine's zone."""
+    return dt.datetime(first.year - 1, 1, 1, tzinfo=zone), dt.datetime(last.year + 2, 1, 1, tzinfo=zone)
 
 
 _ZoneState = tuple[dt.timedelta, str, bool]  # UTC offset, abbreviation, daylight saving in force
