@@ -336,6 +336,17 @@ def test_uids_are_unique_stable_and_carry_no_personal_data(profile, plan, ics):
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}@planner", uid)
 
 
+def test_a_uid_is_the_uuid5_of_athlete_date_and_slot():
+    """Fixed forever: a different UID would duplicate every event in every subscribed calendar."""
+    import uuid
+    from planner.render.ical import UID_NAMESPACE
+    for athlete, date, slot in [("maya-okafor", dt.date(2026, 12, 7), "run"),
+                                ("Zoë 李雷", dt.date(2027, 4, 11), "race"),
+                                ("x", dt.date(2027, 1, 1), "reminder-Pegasus 40 #2-2")]:
+        assert event_uid(athlete, date, slot) == f"{uuid.uuid5(UID_NAMESPACE, f'{athlete}/{date}/{slot}')}@planner"
+    assert event_uid("maya-okafor", dt.date(2026, 12, 7), "run") == "75c226ec-67ef-5070-8e1f-4dcee61b989c@planner"
+
+
 def test_same_input_gives_the_same_bytes(plan, profile, ics):
     assert render_ical(plan, profile) == ics
 
