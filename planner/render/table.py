@@ -11,10 +11,11 @@ module writes them in a third of that.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
-from ..plan import Plan
+from ..plan import Plan, Week
 from ..profile import KM_PER_MILE
 
 COLUMNS = ["date", "weekday", "week", "phase", "recovery_week", "session", "distance_km", "distance", "units",
@@ -29,10 +30,13 @@ def table_rows(plan: Plan) -> list[list[Any]]:
     the order of ``COLUMNS``, then ``ACTUAL_COLUMNS`` in a re-planned plan (``plan.actual`` set); None is empty."""
     units = plan.athlete.units
     weeks = {w.start: w for w in plan.weeks}
+    first_of_monday: dict[dt.date, Week] = {}  # each Monday's first week, as Plan.week_of finds it
+    for week in plan.weeks:
+        first_of_monday.setdefault(week.start, week)
     ran = {d.date: d.actual_km for d in plan.actual.days} if plan.actual is not None else {}
     rows = []
     for day in plan.days:
-        week = plan.week_of(day.date) or next(iter(weeks.values()))
+        week = first_of_monday.get(day.date - dt.timedelta(days=day.date.weekday())) or next(iter(weeks.values()))
         run, strength = day.run, day.strength
         km = float(run.distance_km) if run else 0.0
         row = [day.date.isoformat(), day.date.strftime("%a"), week.number, week.phase, week.recovery,
