@@ -399,7 +399,7 @@ class ShoeRow:
     name_y: float
     name_anchor: str                              # "end" (label left of the track) or "start" (above it)
     track_y: float
-    ticks: tuple[float, ...]                      # x of each run in this pair
+    tick_path: str                                # SVG path data: a 16-unit tick at each run in this pair
     span: tuple[float, float] | None              # first to last use
     replace_marks: tuple[tuple[float, str], ...]  # (x, title)
     gauge_y: float
@@ -478,7 +478,8 @@ def shoe_chart(plan: Plan, profile: Profile, lines: list[ShoeLine], narrow: bool
             gauge_y, text_x, text_y = y + 6, g_left, y + 34
         rows.append(ShoeRow(
             name=line.name, short_name=short, name_x=name_x, name_y=name_y, name_anchor=anchor,
-            track_y=track_y, ticks=ticks, span=(ticks[0], ticks[-1]) if ticks else None, replace_marks=marks,
+            track_y=track_y, tick_path="".join(f"M{x},{track_y - 8}v16" for x in ticks),
+            span=(ticks[0], ticks[-1]) if ticks else None, replace_marks=marks,
             gauge_y=gauge_y, gauge_start=_r(g_width * line.start_km / scale_km),
             gauge_planned=_r(g_width * line.planned_km / scale_km),
             gauge_limit=_r(g_width * line.limit_km / scale_km) if line.limit_km else None,
