@@ -148,11 +148,21 @@ def weekly_chart(plan: Plan, profile: Profile, frame: Frame = WIDE) -> WeeklyCha
         profile: Its profile (units, unavailable dates for the cap's reference weeks).
         frame: The chart's size and margins: ``WIDE`` for desktop and print, ``NARROW`` for phones.
     """
+    return weekly_charts(plan, profile, (frame,))[0]
+
+
+def weekly_charts(plan: Plan, profile: Profile, frames: tuple[Frame, ...]) -> list[WeeklyChart]:
+    """:func:`weekly_chart` in each frame, the weeks' caps and longest runs worked out once for all of them."""
+    caps_km = weekly_caps(plan, profile.schedule.unavailable_dates())
+    long_km = _longest_runs(plan)
+    return [_weekly_chart(plan, profile, frame, caps_km, long_km) for frame in frames]
+
+
+def _weekly_chart(plan: Plan, profile: Profile, frame: Frame, caps_km: list[float],
+                  long_km: dict[int, float]) -> WeeklyChart:
     units = profile.units
     left, right = frame.left, frame.width - frame.right
     top, bottom = frame.top, frame.height - frame.bottom
-    caps_km = weekly_caps(plan, profile.schedule.unavailable_dates())
-    long_km = _longest_runs(plan)
     baseline_km = float(plan.rules.get("baseline_weekly_km", 0.0))
     baseline_long_km = float(plan.rules.get("baseline_long_run_km", 0.0))
     race_km = plan.race.distance_km if plan.race else 0.0

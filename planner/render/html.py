@@ -160,6 +160,9 @@ def render_html(plan: Plan, profile: Profile, *, feed_url: str | None = None, to
     pain_warnings = [w for w in plan.warnings if w.kind == "pain"]
     pain_alert = bool(pain_warnings) or any(p.severity > 0 for p in profile.health.pain)
     weeks = _week_rows(plan, unavailable, today, units)
+    chart = chart_narrow = None
+    if plan.weeks:
+        chart, chart_narrow = charts.weekly_charts(plan, profile, (charts.WIDE, charts.NARROW))
     context: dict[str, Any] = {
         "plan": plan, "profile": profile, "u": units,
         "title": f"Training plan: {plan.athlete.name}",
@@ -169,8 +172,7 @@ def render_html(plan: Plan, profile: Profile, *, feed_url: str | None = None, to
         "actual": _actual(plan.actual, profile, units),
         "weekday_names": WEEKDAY_NAMES, "weekday_long": WEEKDAY_LONG,
         "phase_labels": PHASE_LABELS, "phase_meaning": PHASE_MEANING,
-        "chart": charts.weekly_chart(plan, profile) if plan.weeks else None,
-        "chart_narrow": charts.weekly_chart(plan, profile, charts.NARROW) if plan.weeks else None,
+        "chart": chart, "chart_narrow": chart_narrow,
         "shoes": shoes, "shoe_chart": charts.shoe_chart(plan, profile, shoes),
         "shoe_chart_narrow": charts.shoe_chart(plan, profile, shoes, narrow=True),
         "zones": zones, "zone_rows": zones.table(),
