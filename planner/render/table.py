@@ -34,12 +34,14 @@ def table_rows(plan: Plan) -> list[list[Any]]:
     for week in plan.weeks:
         first_of_monday.setdefault(week.start, week)
     ran = {d.date: d.actual_km for d in plan.actual.days} if plan.actual is not None else {}
+    # "%a" names a weekday alone: asked of strftime once per weekday (1 January 2024 is a Monday), not per day
+    weekday_names = [(dt.date(2024, 1, 1) + dt.timedelta(days=i)).strftime("%a") for i in range(7)]
     rows = []
     for day in plan.days:
         week = first_of_monday.get(day.date - dt.timedelta(days=day.date.weekday())) or next(iter(weeks.values()))
         run, strength = day.run, day.strength
         km = float(run.distance_km) if run else 0.0
-        row = [day.date.isoformat(), day.date.strftime("%a"), week.number, week.phase, week.recovery,
+        row = [day.date.isoformat(), weekday_names[day.date.weekday()], week.number, week.phase, week.recovery,
                run.type if run else ("strength" if strength else "rest"),
                round(km, 1), round(km / KM_PER_MILE, 1) if units == "mi" else round(km, 1), units,
                run.minutes if run else 0, run.pace if run else "", (run.shoe or "") if run else "",
