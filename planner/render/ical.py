@@ -263,7 +263,7 @@ def _clock_change_dates(zone: dt.tzinfo, first: dt.date, last: dt.date) -> froze
 
 def _session_times(start: dt.datetime, minutes: int, days: _Days) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
     """A session's start and end as written (see _timed), and its end in the runner's zone."""
-    if start.date() not in days.clock_changes:
+    if minutes < 24 * 60 and start.date() not in days.clock_changes:  # it ends by the next day: no clock change
         end = start + dt.timedelta(minutes=minutes)
         return start, end, end
     end = _after(start, minutes)
