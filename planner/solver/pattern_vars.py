@@ -14,8 +14,6 @@ the pattern stage, most of the time of planning a runner, is solved correspondin
 
 from __future__ import annotations
 
-from typing import Callable
-
 from ortools.sat.python import cp_model
 
 from .frame import Frame
@@ -54,35 +52,6 @@ def day_states(f: Frame, d: int) -> list[State]:
     return [(kind, strength) for kind in kinds for strength in (False, True) if not strength or beside[kind]]
 
 
-# What the rules and wishes ask of a day, as the states that answer yes
-QUERIES: dict[str, Callable[[State], bool]] = {
-    "run": lambda st: st[0] is not None,
-    "long": lambda st: st[0] == "long",
-    "quality": lambda st: st[0] == "quality",
-    "strength": lambda st: st[1],
-    "rest": lambda st: st == REST,
-    "hard": lambda st: st[0] in ("long", "quality", "race"),
-    "run_and_strength": lambda st: st[0] is not None and st[1],
-    "strength_on_long": lambda st: st == ("long", True),
-}
-
-LITERAL_QUERIES = ("hard", "long", "strength", "rest")  # the queries the rules ask as literals (cliques, clauses)
-
-
-class _Layout:
-    """For one list of states: which of them answer each query, and how to count them (see PatternVars.count)."""
-
-    def __init__(self, states: list[State]):
-        self.states = states
-        self.names = [f"{kind or 'no_run'}{'+strength' if strength else ''}" for kind, strength in states]
-        self.answer = {q: [i for i, st in enumerate(states) if yes(st)] for q, yes in QUERIES.items()}
-        # a query most states answer is counted as 1 - the others (exactly one state holds): a run is
-        # 1 - rest - strength alone, two terms, not six, and the weekly sums in CP-SAT's LP relaxation are that
-        # much sparser
-        self.complement = {q: [i for i in range(len(states)) if i not in idx] for q, idx in self.answer.items()
-                           if 2 * len(idx) > len(states) + 1}
-
-
 class PatternVars:
     """One boolean per allowed state and day (exactly one holds); the kind queries are sums of them."""
 
@@ -91,55 +60,75 @@ class PatternVars:
     def __init__(self, model: cp_model.CpModel, frame: Frame):
         self.model = model
         self.frame = frame
-        self._lits: list[list[cp_model.IntVar]] = []
-        self._layouts: list[_Layout] = []
-        self._exprs: dict[str, list] = {q: [] for q in QUERIES}
-        self._literals: dict[str, list[list]] = {q: [] for q in LITERAL_QUERIES}  # asked for again and again
-        layouts: dict[tuple, _Layout] = {}  # days alike allow the same states
+        self._states: list[dict[State, cp_model.IntVar]] = []
+        # per day, the literals of each query, gathered once (the rules ask for them thousands of times)
+        self._run: list[list] = []
+        self._long: list[list] = []
+        self._quality: list[list] = []
+        self._strength: list[list] = []
+        self._rest: list[list] = []
+        self._hard: list[list] = []
+        self._run_and_strength: list[list] = []
+        self._strength_on_long: list[list] = []
+        allowed: dict[tuple, list[State]] = {}  # days alike allow the same states
         for d, day in enumerate(frame.days):
-            if d in frame.pins:
-                layout = _Layout(day_states(frame, d))
-            else:
-                key = (day.is_race, day.can_run, day.can_strength, day.max_dk, day.max_dk_strength)
-                if key not in layouts:
-                    layouts[key] = _Layout(day_states(frame, d))
-                layout = layouts[key]
             tag = day.date.isoformat()
-            lits = [model.new_bool_var(f"{name}[{tag}]") for name in layout.names]
-            model.add_exactly_one(lits)
-            self._lits.append(lits)
-            self._layouts.append(layout)
-            for q, idx in layout.answer.items():
-                self._exprs[q].append(self._count(lits, idx, layout.complement.get(q)))
-            for q in LITERAL_QUERIES:
-                self._literals[q].append([lits[i] for i in layout.answer[q]])
+            key = (day.is_race, day.can_run, day.can_strength, day.max_dk, day.max_dk_strength)
+            if d in frame.pins:
+                states = day_states(frame, d)
+            else:
+                if key not in allowed:
+                    allowed[key] = day_states(frame, d)
+                states = allowed[key]
+            lits = {state: model.new_bool_var(f"{state[0] or 'no_run'}{'+strength' if state[1] else ''}[{tag}]")
+                    for state in states}
+            model.add_exactly_one(list(lits.values()))
+            self._states.append(lits)
+            self._run.append([lit for (kind, _), lit in lits.items() if kind is not None])
+            self._long.append([lit for (kind, _), lit in lits.items() if kind == "long"])
+            self._quality.append([lit for (kind, _), lit in lits.items() if kind == "quality"])
+            self._strength.append([lit for (_, s), lit in lits.items() if s])
+            self._rest.append([lit for state, lit in lits.items() if state == REST])
+            self._hard.append([lit for (kind, _), lit in lits.items() if kind in ("long", "quality", "race")])
+            self._run_and_strength.append([lit for (kind, s), lit in lits.items() if kind is not None and s])
+            self._strength_on_long.append([lit for (kind, s), lit in lits.items() if kind == "long" and s])
         self.n_days = len(frame.days)
-
-    @staticmethod
-    def _count(lits: list, idx: list[int], others: list[int] | None):
-        """Whether one of the states ``idx`` holds, as a literal, a sum, 1 - the sum of the ``others``, or 0."""
-        if others is not None:
-            return 1 - cp_model.LinearExpr.sum([lits[i] for i in others]) if others else 1
-        if len(idx) == 1:
-            return lits[idx[0]]
-        return cp_model.LinearExpr.sum([lits[i] for i in idx]) if idx else 0
+        self._exprs = {name: [self._count(lits, self._states[d]) for d, lits in enumerate(per_day)]
+                       for name, per_day in (
+            ("run", self._run), ("long", self._long), ("quality", self._quality), ("strength", self._strength),
+            ("rest", self._rest), ("run_and_strength", self._run_and_strength),
+            ("strength_on_long", self._strength_on_long))}
 
     # --- per day: literals (for cliques and clauses) ------------------------------------------------
     def hard_literals(self, d: int) -> list:
         """Long, quality or race: of which at most one holds, as for PlanVars."""
-        return self._literals["hard"][d]
+        return self._hard[d]
 
     def long_literals(self, d: int) -> list:
-        return self._literals["long"][d]
+        return self._long[d]
 
     def strength_literals(self, d: int) -> list:
-        return self._literals["strength"][d]
+        return self._strength[d]
 
     def rest_literals(self, d: int) -> list:
         """The rest state, where the day may rest (not the race day, not a lived day that held a session)."""
-        return self._literals["rest"][d]
+        return self._rest[d]
 
     # --- per day: 0/1 expressions -------------------------------------------------------------------
+    # A query that one state answers is that state's literal, one that none answers is 0: the smallest expressions
+    # for CP-SAT, and the cheapest to build.
+    @staticmethod
+    def _count(lits: list, states: dict):
+        """Whether one of ``lits`` holds, as the shorter of their sum and 1 - the sum of the day's other states
+        (equal, as exactly one state holds): a run is 1 - rest - strength alone, two terms, not six, and the
+        weekly sums the LP relaxation carries are that much sparser."""
+        if len(lits) == len(states):
+            return 1
+        if 2 * len(lits) > len(states) + 1:
+            chosen = set(map(id, lits))
+            return 1 - cp_model.LinearExpr.sum([lit for lit in states.values() if id(lit) not in chosen])
+        return lits[0] if len(lits) == 1 else cp_model.LinearExpr.sum(lits) if lits else 0
+
     def run(self, d: int):
         return self._exprs["run"][d]
 
@@ -168,7 +157,7 @@ class PatternVars:
     # --- solution -----------------------------------------------------------------------------------
     def extract(self, solver: cp_model.CpSolver) -> list[DayDecision]:
         out = []
-        for d, (lits, layout) in enumerate(zip(self._lits, self._layouts)):
-            kind, strength = next(st for st, lit in zip(layout.states, lits) if solver.boolean_value(lit))
+        for d, lits in enumerate(self._states):
+            kind, strength = next(state for state, lit in lits.items() if solver.boolean_value(lit))
             out.append(DayDecision(index=d, kind=kind, distance_dk=0, strength=strength))
         return out
