@@ -93,8 +93,7 @@ class PatternVars:
             self._run_and_strength.append([lit for (kind, s), lit in lits.items() if kind is not None and s])
             self._strength_on_long.append([lit for (kind, s), lit in lits.items() if kind == "long" and s])
         self.n_days = len(frame.days)
-        self._exprs = {name: [self._count(lits, self._states[d]) for d, lits in enumerate(per_day)]
-                       for name, per_day in (
+        self._exprs = {name: [self._sum(lits) for lits in per_day] for name, per_day in (
             ("run", self._run), ("long", self._long), ("quality", self._quality), ("strength", self._strength),
             ("rest", self._rest), ("run_and_strength", self._run_and_strength),
             ("strength_on_long", self._strength_on_long))}
@@ -118,15 +117,7 @@ class PatternVars:
     # A query that one state answers is that state's literal, one that none answers is 0: the smallest expressions
     # for CP-SAT, and the cheapest to build.
     @staticmethod
-    def _count(lits: list, states: dict):
-        """Whether one of ``lits`` holds, as the shorter of their sum and 1 - the sum of the day's other states
-        (equal, as exactly one state holds): a run is 1 - rest - strength alone, two terms, not six, and the
-        weekly sums the LP relaxation carries are that much sparser."""
-        if len(lits) == len(states):
-            return 1
-        if 2 * len(lits) > len(states) + 1:
-            chosen = set(map(id, lits))
-            return 1 - cp_model.LinearExpr.sum([lit for lit in states.values() if id(lit) not in chosen])
+    def _sum(lits: list):
         return lits[0] if len(lits) == 1 else cp_model.LinearExpr.sum(lits) if lits else 0
 
     def run(self, d: int):
