@@ -13,7 +13,6 @@ from ortools.sat.python import cp_model
 from .frame import Frame
 from .objective import W_QUALITY_MISSING, W_RUN_COUNT, Penalty, add_objective, desired_curve
 from .rules import HARD_RULES, add_hard_rules
-from .pattern_vars import PatternVars
 from .variables import DayDecision, FixedPatternVars, PlanVars
 
 NUM_WORKERS = 1          # one worker: reproducible, and batch planning runs one process per core anyway
@@ -94,10 +93,8 @@ def build_model(frame: Frame, *, stage: str = "all",
         return model, v, penalties
     if stage == "distances":
         v = FixedPatternVars(model, frame, pattern)
-    elif stage == "pattern":
-        v = PatternVars(model, frame)
     else:
-        v = PlanVars(model, frame)
+        v = PlanVars(model, frame, with_distances=stage == "all")
     add_hard_rules(model, v, frame, stage=stage)
     penalties = add_objective(model, v, frame, stage=stage)
     return model, v, penalties
