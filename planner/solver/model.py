@@ -177,11 +177,16 @@ def _quality_that_fits(frame: Frame, pattern: list[DayDecision], week_dk: list[i
         without = reach(0)
         for k in range(len(quality), -1, -1):
             most = reach(k)
-            fits = k * frame.min_quality_dk <= hard_share * most
+            fits = _sessions_fit(frame, k, most)
             if k == 0 or (fits and most >= without - QUALITY_VOLUME_TOLERANCE):
                 keep.update(quality[:k])
                 break
     return keep
+
+
+def _sessions_fit(frame: Frame, k: int, week_dk: int) -> bool:
+    """Whether k quality sessions fit a week of ``week_dk``: rule 9 counts a whole session as hard running."""
+    return k * frame.min_quality_dk <= (1 - frame.rules["easy_share_min"]) * week_dk
 
 
 def _quality_volumes_allow(frame: Frame, volumes: list[int]) -> Frame:
@@ -194,12 +199,11 @@ def _quality_volumes_allow(frame: Frame, volumes: list[int]) -> Frame:
     and the volumes cannot carry are still reported as dropped (_bent_pattern_quality measures against the
     frame's own caps). Lived quality sessions (re-planning) always count.
     """
-    hard_share = 1 - frame.rules["easy_share_min"]
     caps = []
     for w, week in enumerate(frame.weeks):
         lived = sum(1 for d in week.days if d in frame.pins and frame.pins[d].kind == "quality")
-        carried = 0  # the most k with k x the shortest session <= the hard share, as _quality_that_fits tests it
-        while carried < frame.quality_cap[w] and (carried + 1) * frame.min_quality_dk <= hard_share * volumes[w]:
+        carried = 0  # the most sessions the week's desired volume fits, as _quality_that_fits tests them
+        while carried < frame.quality_cap[w] and _sessions_fit(frame, carried + 1, volumes[w]):
             carried += 1
         caps.append(min(frame.quality_cap[w], max(carried, lived)))
     return frame if caps == frame.quality_cap else replace(frame, quality_cap=caps)
