@@ -236,12 +236,8 @@ def add_day_preferences(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[
     # runner with five run days and two free weekdays, one of them before the long run, has nowhere else)
     for d, day in enumerate(f.days):
         if day.can_run and day.can_strength and not day.is_race and d not in f.pins:
-            both = model.new_bool_var(f"strength_on_long[{day.date.isoformat()}]")
-            model.add_bool_or(v.strength(d).negated(), v.long(d).negated(), both)
-            # the same, by way of the day's run: tighter in the relaxation once the day count forces strength
-            # beside runs (PlanVars.run_and_strength)
-            model.add(both >= v.run_and_strength(d) - v.run(d) + v.long(d))
-            out.append(Penalty("strength on a long-run day", "smoothness", day.week + 1, both, W_STRENGTH_ON_LONG))
+            out.append(Penalty("strength on a long-run day", "smoothness", day.week + 1, v.strength_on_long(d),
+                               W_STRENGTH_ON_LONG))
     # a strength session beside a run takes part of the day's time budget, so the run is shorter: per km lost
     for d, day in enumerate(f.days):
         if day.strength_shortens_run and not day.is_race and d not in f.pins:

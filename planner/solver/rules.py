@@ -13,6 +13,7 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from .frame import Frame
+from .pattern_vars import PatternVars
 from .variables import PlanVars
 
 Gate = cp_model.IntVar | None
@@ -44,12 +45,32 @@ def _permille(x: float) -> int:
     return int(round(x * 1000))
 
 
-def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
+def link_day_booleans(model: cp_model.CpModel, v: PlanVars | PatternVars, f: Frame) -> None:
     """Structure, not a rule: what the day booleans mean, and how many sessions of each kind a week may hold.
 
     Runs only where the schedule allows (rule 10 by construction), the race on race day, one long run a week,
-    no more runs than the runner's weekly count, quality sessions only on days long enough for one.
+    no more runs than the runner's weekly count, quality sessions only on days long enough for one. The week
+    pattern's PatternVars hold the days' part themselves: each day takes one of pattern_vars.day_states, which
+    allows exactly what the constraints below allow PlanVars' booleans.
     """
+    if isinstance(v, PlanVars):
+        _link_kinds(model, v, f)
+    for w, week in enumerate(f.weeks):
+        training = [d for d in week.days if not f.days[d].is_race]
+        model.add_at_most_one([lit for d in training for lit in v.long_literals(d)])
+        if week.full and week.phase != "race" and not week.has_unavailable and training:
+            # implied by rule 8 (no run above `share` of the week): a week with any run holds 1/share of them
+            runs = cp_model.LinearExpr.sum([v.run(d) for d in training])
+            any_run = model.new_bool_var(f"runs_any[{week.number}]")
+            model.add(runs >= f.share_runs_min * any_run)
+            model.add(runs <= len(training) * any_run)
+        model.add(cp_model.LinearExpr.sum([v.run(d) for d in week.days]) <= f.runs_cap[w])
+        model.add(cp_model.LinearExpr.sum([v.quality(d) for d in training]) <= f.quality_cap[w])
+
+
+def _link_kinds(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
+    """Each day's kind booleans: a long run or quality session is a run, rest is nothing at all, and the schedule's
+    limits (mirrored by pattern_vars.day_states)."""
     for d, day in enumerate(f.days):
         run, long_, q, s, rest = v.run(d), v.long(d), v.quality(d), v.strength(d), v.rest(d)
         model.add_implication(long_, run)
@@ -78,17 +99,6 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
                 model.add_at_most_one(s, run, rest)
             elif day.max_dk_strength < f.min_quality_dk:
                 model.add_at_most_one(s, q, rest)
-    for w, week in enumerate(f.weeks):
-        training = [d for d in week.days if not f.days[d].is_race]
-        model.add_at_most_one([v.long(d) for d in training])
-        if week.full and week.phase != "race" and not week.has_unavailable and training:
-            # implied by rule 8 (no run above `share` of the week): a week with any run holds 1/share of them
-            runs = cp_model.LinearExpr.sum([v.run(d) for d in training])
-            any_run = model.new_bool_var(f"runs_any[{week.number}]")
-            model.add(runs >= f.share_runs_min * any_run)
-            model.add(runs <= len(training) * any_run)
-        model.add(cp_model.LinearExpr.sum([v.run(d) for d in week.days]) <= f.runs_cap[w])
-        model.add(cp_model.LinearExpr.sum([v.quality(d) for d in training]) <= f.quality_cap[w])
 
 
 def link_distances(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:
@@ -186,7 +196,7 @@ def guarantee_rest_days(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Ga
         can_rest = sum(1 for d in week.days if not f.days[d].is_race)  # a race early in its week leaves few days
         _add(model, cp_model.LinearExpr.sum([v.rest(d) for d in week.days]) >= min(need, can_rest), gate)
     for start in range(0, len(f.days) - 6):
-        _at_least_one(model, [v.rest(d) for d in range(start, start + 7)], gate)
+        _at_least_one(model, [lit for d in range(start, start + 7) for lit in v.rest_literals(d)], gate)
 
 
 def no_hard_days_back_to_back(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
@@ -212,8 +222,8 @@ def place_strength_sessions(model: cp_model.CpModel, v: PlanVars, f: Frame, gate
             _add(model, total <= n, gate)
     for d in range(len(f.days)):
         if d + 1 < len(f.days):
-            _at_most_one(model, [v.strength(d), v.strength(d + 1)], gate)
-            _at_most_one(model, [v.strength(d)] + v.hard_literals(d + 1), gate)
+            _at_most_one(model, v.strength_literals(d) + v.strength_literals(d + 1), gate)
+            _at_most_one(model, v.strength_literals(d) + v.hard_literals(d + 1), gate)
     if f.race_day is not None:
         for d in range(max(0, f.race_day - 2), f.race_day + 1):
             _add(model, v.strength(d) == 0, gate)

@@ -53,6 +53,7 @@ class PlanVars:
             self._week = [model.new_int_var(0, week_top, f"week_km[{w.number}]") for w in frame.weeks]
             self._longest = [model.new_int_var(0, top, f"longest[{w.number}]") for w in frame.weeks]
         self._both: dict[int, cp_model.IntVar] = {}
+        self._on_long: dict[int, cp_model.IntVar] = {}
         self.n_days = n
         self._hold_pins()
 
@@ -99,6 +100,18 @@ class PlanVars:
             self._both[d] = both
         return self._both[d]
 
+    def strength_on_long(self, d: int) -> cp_model.IntVar:
+        """True when day ``d`` holds the long run and a strength session (made on first use, for the penalty)."""
+        if d not in self._on_long:
+            s, long_ = self._strength[d], self._long[d]
+            both = self.model.new_bool_var(f"strength_on_long[{self.frame.days[d].date.isoformat()}]")
+            self.model.add_bool_or(s.negated(), long_.negated(), both)
+            # the same, by way of the day's run: tighter in the relaxation once the day count forces strength
+            # beside runs (run_and_strength)
+            self.model.add(both >= self.run_and_strength(d) - self._run[d] + long_)
+            self._on_long[d] = both
+        return self._on_long[d]
+
     def distance(self, d: int) -> cp_model.IntVar:
         return self._dist[d]
 
@@ -111,6 +124,15 @@ class PlanVars:
         if self.frame.days[d].is_race:
             return [self._run[d]]
         return [self._long[d], self._quality[d]]
+
+    def long_literals(self, d: int) -> list[cp_model.IntVar]:
+        return [self._long[d]]
+
+    def strength_literals(self, d: int) -> list[cp_model.IntVar]:
+        return [self._strength[d]]
+
+    def rest_literals(self, d: int) -> list[cp_model.IntVar]:
+        return [self._rest[d]]
 
     # --- per week ------------------------------------------------------------------------------------
     def week_distance(self, w: int) -> cp_model.IntVar:
