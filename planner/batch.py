@@ -27,8 +27,9 @@ from .batch_dask import DaskRun
 from .batch_interrupts import InterruptWatch, interrupts_deferred
 from .batch_pool import run_in_processes
 from .batch_roster import SPREADSHEETS, BatchError, Roster, RosterEntry, load_roster, merge_defaults, read_defaults
-from .batch_runner import (PARTIAL_PREFIX, BatchOptions, PlanSummary, RunnerOutcome, RunnerTask, Status, WeekBar,
-                           plan_runner, prepare_runner, remove_partials, summarize, write_outcome, write_runner_files)
+from .batch_runner import (PARTIAL_PREFIX, SYNC_EACH_FILE, BatchOptions, PlanSummary, RunnerOutcome, RunnerTask,
+                           Status, WeekBar, flush_to_disk, plan_runner, prepare_runner, remove_partials, summarize,
+                           write_outcome, write_runner_files)
 from .engine import format_stamp, parse_generated_at
 from .errors import ProfileError
 from .feeds import ensure_tokens, feed_urls
@@ -166,6 +167,7 @@ def run_batch(roster: Roster, out_dir: str | Path, *, workers: int | None = None
         finally:
             if dask_run is not None:
                 dask_run.close()
+            flush_to_disk()  # the runners' files were written without an fsync each (SYNC_EACH_FILE)
         _stop_if(interrupts)  # the group files describe finished batches only
         ordered = tuple(outcomes[i] for i in sorted(outcomes))
         group = write_group_files(out, ordered, roster=roster, generated_at=options.generated_at,
@@ -188,7 +190,7 @@ def _run_inline(tasks: Sequence[RunnerTask], options: BatchOptions, out_dir: Pat
     for task in tasks:
         if interrupts.interrupted:
             return
-        outcome = plan_runner(task, options, out_dir)
+        outcome = plan_runner(task, options, out_dir, sync=SYNC_EACH_FILE)
         interrupts.rearm()  # OR-Tools leaves SIGINT at the system default after each solve
         yield outcome
 

@@ -21,7 +21,8 @@ from typing import Any
 
 from .batch_interrupts import InterruptWatch, sigint_ignored
 from .batch_roster import BatchError
-from .batch_runner import BatchOptions, RunnerOutcome, RunnerTask, internal_error, prepare_runner, write_outcome
+from .batch_runner import (SYNC_EACH_FILE, BatchOptions, RunnerOutcome, RunnerTask, internal_error, prepare_runner,
+                           write_outcome)
 
 MAX_CHUNK = 8           # runners per Dask task: amortises the round trip, keeps progress smooth
 CHUNKS_PER_WORKER = 2   # Dask tasks in flight per worker: enough to keep it busy, few enough to bound memory
@@ -108,7 +109,7 @@ class DaskRun:
                     for outcome in _outcomes(future, chunk):
                         if interrupts.interrupted:
                             return
-                        yield write_outcome(outcome, self.out_dir)
+                        yield write_outcome(outcome, self.out_dir, sync=SYNC_EACH_FILE)
         finally:
             if in_flight:
                 self.client.cancel(list(in_flight))

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from .batch_interrupts import InterruptWatch, block_sigint_here, sigint_blocked
-from .batch_runner import BatchOptions, RunnerOutcome, RunnerTask, internal_error, prepare_runner, remove_partials, \
-    write_outcome
+from .batch_runner import (SYNC_EACH_FILE, BatchOptions, RunnerOutcome, RunnerTask, internal_error, prepare_runner,
+                           remove_partials, write_outcome)
 
 START_METHOD = "spawn"
 RUNNERS_IN_FLIGHT = 2   # per worker: the one it plans and the next, so that it never waits for work
@@ -234,7 +234,7 @@ def worker_main(conn: Connection, options: BatchOptions, out_dir: Path) -> None:
                     if reply[0] == "quit":
                         return
                     backlog.append(reply)
-                outcome = write_outcome(outcome, out_dir)
+                outcome = write_outcome(outcome, out_dir, sync=SYNC_EACH_FILE)
             conn.send(("done", outcome))
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return  # the batch has gone: nothing is left to do

@@ -28,8 +28,12 @@ class Written:
     changed: bool
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` via a temporary file in the same folder; False when the bytes were already there."""
+def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> bool:
+    """Write ``data`` to ``path`` via a temporary file in the same folder; False when the bytes were already there.
+
+    ``sync``: the bytes reach the disk before the rename (fsync). A batch writing thousands of files passes False
+    and flushes them all once at its end (batch_runner.flush_to_disk): an fsync per file was most of its writing
+    time, and the rename alone already keeps every file whole for its readers."""
     try:
         if path.exists() and path.read_bytes() == data:
             return False
@@ -39,8 +43,9 @@ def write_atomic(path: Path, data: bytes) -> bool:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

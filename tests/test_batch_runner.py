@@ -99,11 +99,11 @@ def test_ctrl_c_while_a_runner_is_written_waits_until_it_is_whole(tmp_path, monk
     calls = []
     real = batch_runner.write_atomic
 
-    def write_then_interrupt(path, data):
+    def write_then_interrupt(path, data, **kw):
         calls.append(path.name)
         if len(calls) == 2:
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C after the first of four files
-        return real(path, data)
+        return real(path, data, **kw)
 
     monkeypatch.setattr(batch_runner, "write_atomic", write_then_interrupt)
     files = {name: name.encode() for name in sorted(PLAN_FILES)}
@@ -128,9 +128,9 @@ def test_a_new_folder_is_written_aside_under_a_name_only_its_runner_matches(tmp_
     seen: list[Path] = []
     real = batch_runner.write_atomic
 
-    def spy(path, data):
+    def spy(path, data, **kw):
         seen.append(path.parent)
-        return real(path, data)
+        return real(path, data, **kw)
 
     monkeypatch.setattr(batch_runner, "write_atomic", spy)
     write_runner_files(tmp_path, "ada", {"plan.json": b"{}"})
