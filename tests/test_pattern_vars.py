@@ -142,3 +142,27 @@ def test_pattern_vars_read_back_the_days_they_hold():
         assert solver.value(v.run_and_strength(d)) == int(dec.kind is not None and dec.strength)
         assert solver.value(v.strength_on_long(d)) == int(dec.kind == "long" and dec.strength)
         assert (dec.kind, dec.strength) in day_states(frame, d)
+
+
+def _optimum_and_quality(frame, built=None):
+    model, v, _ = built if built is not None else build_model(frame, stage="pattern")
+    solver = cp_model.CpSolver()
+    _parameters(solver)
+    assert solver.solve(model) == cp_model.OPTIMAL
+    return solver.objective_value, [sum(1 for d in week.days if solver.value(v.quality(d))) for week in frame.weeks]
+
+
+def test_lowering_the_quality_caps_of_a_built_model_is_building_it_with_them():
+    """The pattern is planned again with fewer quality sessions on the same model (model.solve): its caps are
+    variables fixed to a value. Lowered, they give the optimum of a model built anew with the lower caps."""
+    frame = _frame()
+    assert sum(frame.quality_cap) >= 4
+    lower = [max(0, cap - 1) if w % 2 else cap for w, cap in enumerate(frame.quality_cap)]
+    built = build_model(frame, stage="pattern")
+    _, placed = _optimum_and_quality(frame, built)
+    assert any(p > c for p, c in zip(placed, lower))  # the first optimum needs a cap the lower ones take away
+    built[1].set_quality_caps(lower)
+    again, placed_again = _optimum_and_quality(frame, built)
+    fresh, _ = _optimum_and_quality(replace(frame, quality_cap=lower))
+    assert again == fresh and placed_again != placed
+    assert all(p <= c for p, c in zip(placed_again, lower))

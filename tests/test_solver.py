@@ -616,7 +616,7 @@ def test_pattern_is_asked_only_for_the_quality_sessions_the_volumes_can_carry(mo
     # and so one pattern is planned, not a second one without the sessions run easy
     planned = []
     original = M._plan_pattern
-    monkeypatch.setattr(M, "_plan_pattern", lambda f, limit: planned.append(f) or original(f, limit))
+    monkeypatch.setattr(M, "_plan_pattern", lambda f, limit, built=None: planned.append(f) or original(f, limit, built))
     solution = solve(frame)
     assert solution is not None and solution.optimal and len(planned) == 1
     # the sessions the phase wanted and the volumes could not carry are still reported, week by week

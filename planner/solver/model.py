@@ -298,8 +298,10 @@ def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None
         if not attempt.strength_beside_runs and not squeezed:
             continue  # the same pattern again: nothing to gain
         volumes, _ = desired_curve(attempt)
+        asked = _quality_volumes_allow(attempt, volumes)
+        built = build_model(asked, stage="pattern")
         try:
-            planned = _plan_pattern(_quality_volumes_allow(attempt, volumes), pattern_limit)
+            planned = _plan_pattern(asked, pattern_limit, built)
         except _OutOfTime:
             break  # no pattern within the limit, none proven impossible: the one-model solve decides
         if planned is None:
@@ -312,9 +314,13 @@ def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None
             # Quality sessions the volumes cannot carry are run easy; the pattern may have bent other wishes to
             # place them (strength off its days, a run fewer). Plan it again asking only for the sessions kept.
             # A pattern that bent no other wish needs no second plan: run easy, its sessions cost nothing more.
+            # The same model with lower caps (its quality caps are variables): building it anew cost most of what
+            # solving it does. (Hinting the first pattern with those sessions run easy made CP-SAT slower: 1,000
+            # batch runners' pattern stage 19.7 s -> 24.4 s.)
+            _, pattern_vars, _ = built
+            pattern_vars.set_quality_caps([min(c, k) for c, k in zip(asked.quality_cap, carried)])
             try:
-                again = _plan_pattern(replace(attempt, quality_cap=[min(c, k) for c, k in zip(attempt.quality_cap,
-                                                                                              carried)]), pattern_limit)
+                again = _plan_pattern(asked, pattern_limit, built)
             except _OutOfTime:
                 again = None  # keep the first pattern
             if again is not None:
@@ -389,11 +395,12 @@ def _squeezes(frame: Frame, pattern: list[DayDecision]) -> bool:
                for dec in pattern)
 
 
-def _plan_pattern(frame: Frame, limit: float) -> tuple[list[DayDecision], list[Bent], int, bool] | None:
+def _plan_pattern(frame: Frame, limit: float, built: tuple | None = None,
+                  ) -> tuple[list[DayDecision], list[Bent], int, bool] | None:
     """The week pattern (stage 1): its decisions, the wishes it bent (quality sessions counted later), its cost and
     whether it is proven the best; None when the pattern rules alone cannot hold; _OutOfTime when ``limit`` ran out
-    before either was settled."""
-    model, v, penalties = build_model(frame, stage="pattern")
+    before either was settled. ``built``: the pattern model of ``frame`` (build_model), when the caller has it."""
+    model, v, penalties = built if built is not None else build_model(frame, stage="pattern")
     # CP-SAT's stronger linearization (level 2: cuts on the booleans) proves most patterns at the root: where
     # strength, runs and hard days compete for a week's days the default left gaps it took 10-30 s to close
     # (measured on 226 generated runners: 135 s in all with level 1, 32 s with level 2, same optima)

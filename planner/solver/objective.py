@@ -159,7 +159,7 @@ def add_session_mix(model: cp_model.CpModel, v: PlanVars, f: Frame) -> list[Pena
         training = [d for d in week.days if not f.days[d].is_race]
         if f.quality_cap[w] > 0:
             missing = _slack(model, f"quality_missing[{n}]", f.quality_cap[w])
-            model.add(missing >= f.quality_cap[w] - cp_model.LinearExpr.sum([v.quality(d) for d in training]))
+            model.add(missing >= v.quality_cap(w) - cp_model.LinearExpr.sum([v.quality(d) for d in training]))
             out.append(Penalty("quality session dropped", "sessions", n, missing, W_QUALITY_MISSING))
         # weeks where rule 7 does not fix the count: aim for the usual number (one, light, in the taper)
         if week.phase != "race" and not (week.full and week.phase != "taper" and not week.has_unavailable):

@@ -114,6 +114,10 @@ class PatternVars:
             for q in LITERAL_QUERIES:
                 self._literals[q].append([lits[i] for i in layout.answer[q]])
         self.n_days = len(frame.days)
+        # Each week's most quality sessions, a variable fixed to the frame's cap, so that the pattern can be planned
+        # again with lower caps on the same model (set_quality_caps) rather than one built anew (model.solve)
+        self._quality_caps = [model.new_int_var(cap, cap, f"quality_cap[{week.number}]")
+                              for week, cap in zip(frame.weeks, frame.quality_cap)]
 
     @staticmethod
     def _count(lits: list, idx: list[int], others: list[int] | None):
@@ -123,6 +127,17 @@ class PatternVars:
         if len(idx) == 1:
             return lits[idx[0]]
         return cp_model.LinearExpr.sum([lits[i] for i in idx]) if idx else 0
+
+    # --- per week ----------------------------------------------------------------------------------
+    def quality_cap(self, w: int) -> cp_model.IntVar:
+        """The most quality sessions week ``w`` may hold: a variable fixed to a value (set_quality_caps)."""
+        return self._quality_caps[w]
+
+    def set_quality_caps(self, caps: list[int]) -> None:
+        """Fix each week's quality cap to ``caps`` for the next solve of this model."""
+        for var, cap in zip(self._quality_caps, caps, strict=True):
+            var.proto.domain[0] = cap
+            var.proto.domain[1] = cap
 
     # --- per day: literals (for cliques and clauses) ------------------------------------------------
     def hard_literals(self, d: int) -> list:

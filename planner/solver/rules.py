@@ -65,7 +65,7 @@ def link_day_booleans(model: cp_model.CpModel, v: PlanVars | PatternVars, f: Fra
             model.add(runs >= f.share_runs_min * any_run)
             model.add(runs <= len(training) * any_run)
         model.add(cp_model.LinearExpr.sum([v.run(d) for d in week.days]) <= f.runs_cap[w])
-        model.add(cp_model.LinearExpr.sum([v.quality(d) for d in training]) <= f.quality_cap[w])
+        model.add(cp_model.LinearExpr.sum([v.quality(d) for d in training]) <= v.quality_cap(w))
 
 
 def _link_kinds(model: cp_model.CpModel, v: PlanVars, f: Frame) -> None:

@@ -77,6 +77,10 @@ class PlanVars:
     def quality(self, d: int) -> cp_model.IntVar:
         return self._quality[d]
 
+    def quality_cap(self, w: int) -> int:
+        """The most quality sessions week ``w`` may hold."""
+        return self.frame.quality_cap[w]
+
     def strength(self, d: int) -> cp_model.IntVar:
         return self._strength[d]
 
