@@ -66,6 +66,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -506,18 +507,29 @@ def check_single_run_spike(plan: Plan, profile: Profile, facts: PlanFacts | None
     """Rule 3: no run but the race longer than (1 + cap) x the longest run of the 30 days before it."""
     f = facts or build_facts(plan, profile)
     cap, baseline = f.params["progression_cap"], f.params["baseline_long_run_km"]
-    runs = f.runs()
+    runs = f.runs()  # by date, one a day
     out = []
+    # The runs of the 30 days before ``day``, a sliding window kept longest first (of equal ones the earliest first,
+    # the run a report names): a run is dropped once a longer one follows it, as it can never be the longest again.
+    window: deque[tuple[dt.date, float]] = deque()
+    entered = 0
     for day, run in runs:
+        window_start = day - dt.timedelta(days=30)
+        while entered < len(runs) and runs[entered][0] < day:
+            earlier_day, earlier = runs[entered]
+            while window and window[-1][1] < earlier.distance_km:
+                window.pop()
+            window.append((earlier_day, earlier.distance_km))
+            entered += 1
+        while window and window[0][0] < window_start:
+            window.popleft()
         if run.type == "race":
             continue
-        window_start = day - dt.timedelta(days=30)
         longest, source = 0.0, "no run in the 30 days before"
         if window_start < f.start:
             longest, source = baseline, "baseline_long_run_km"
-        for earlier_day, earlier in runs:
-            if window_start <= earlier_day < day and earlier.distance_km > longest:
-                longest, source = earlier.distance_km, f"run on {earlier_day}"
+        if window and window[0][1] > longest:
+            longest, source = window[0][1], f"run on {window[0][0]}"
         if run.distance_km > (1 + cap) * longest + TOL:
             out.append(_v(3, day.isoformat(), f"{run.type} run of {_km(run.distance_km)} > {1 + cap:.2f} x "
                                               f"{_km(longest)} (longest of the 30 days before: {source})"))

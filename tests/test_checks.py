@@ -350,6 +350,51 @@ def test_single_run_spike_ignores_the_race():
     assert [v for v in check_plan(half_plan(), half_profile()) if v.rule == 3] == []
 
 
+def _spikes_by_definition(plan: Plan, cap: float, baseline: float) -> list[tuple[str, str]]:
+    """Rule 3 read straight from plan-format: each run but the race against every run of the 30 days before it."""
+    runs = [(d.date, d.run) for d in plan.days if d.run is not None]
+    out = []
+    for day, run in runs:
+        if run.type == "race":
+            continue
+        longest, source = (baseline, "baseline_long_run_km") if day - dt.timedelta(days=30) < plan.start_date \
+            else (0.0, "no run")
+        for earlier_day, earlier in runs:
+            if day - dt.timedelta(days=30) <= earlier_day < day and earlier.distance_km > longest:
+                longest, source = earlier.distance_km, f"run on {earlier_day}"
+        if run.distance_km > (1 + cap) * longest + 1e-6:
+            out.append((day.isoformat(), source))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_single_run_spike_finds_what_the_rule_read_literally_finds(seed):
+    """The checker keeps the 30-day window's longest run as it slides; a literal reading compares every pair."""
+    import random
+
+    rng = random.Random(seed)
+    spec = [None if rng.random() < 0.3 else ("long" if rng.random() < 0.2 else "easy",
+                                             round(rng.choice([4.0, 6.0, 6.6, 8.0, 9.5, 12.0, 13.2]), 1))
+            for _ in range(rng.randint(20, 90))]
+    spec[-1] = ("easy", 5.0)
+    plan = make_plan(spec, rules={"baseline_long_run_km": 6.0})
+    found = [(v.where, v.message) for v in check_plan(plan, profile(current={"weekly_distance": 30, "long_run": 6}))
+             if v.rule == 3]
+    expected = _spikes_by_definition(plan, plan.rules["progression_cap"], 6.0)
+    assert [where for where, _ in found] == [where for where, _ in expected]
+    for (_, message), (_, source) in zip(found, expected):
+        assert source in message
+
+
+def test_single_run_spike_counts_the_run_exactly_30_days_before():
+    spec = [("long", 12.0)] + [("easy", 4.0) if i % 2 else None for i in range(29)] + [("long", 13.0)]
+    plan = make_plan(spec, rules={"baseline_long_run_km": 12.0})
+    assert [v for v in check_plan(plan, profile()) if v.rule == 3] == []
+    # a day later the 12 km run has left the window
+    late = make_plan(spec[:-1] + [None, ("long", 13.0)], rules={"baseline_long_run_km": 12.0})
+    assert [v.where for v in check_plan(late, profile()) if v.rule == 3] == [late.days[-1].date.isoformat()]
+
+
 # --- rule 4: rest -----------------------------------------------------------------------------------------
 
 NO_REST_DAYS = {"rest_days": [], "max_minutes": {"default": 90}}
