@@ -93,7 +93,9 @@ class PatternVars:
         self.frame = frame
         self._lits: list[list[cp_model.IntVar]] = []
         self._layouts: list[_Layout] = []
-        self._exprs: dict[str, list] = {q: [] for q in QUERIES}
+        # each day's answer to a query, as an expression: built when first asked (not every query is asked of
+        # every day: "hard" only as literals, a strength session beside a run only where it shortens the run)
+        self._exprs: dict[str, list] = {q: [None] * len(frame.days) for q in QUERIES}
         self._literals: dict[str, list[list]] = {q: [] for q in LITERAL_QUERIES}  # asked for again and again
         layouts: dict[tuple, _Layout] = {}  # days alike allow the same states
         for d, day in enumerate(frame.days):
@@ -109,8 +111,6 @@ class PatternVars:
             model.add_exactly_one(lits)
             self._lits.append(lits)
             self._layouts.append(layout)
-            for q, idx in layout.answer.items():
-                self._exprs[q].append(self._count(lits, idx, layout.complement.get(q)))
             for q in LITERAL_QUERIES:
                 self._literals[q].append([lits[i] for i in layout.answer[q]])
         self.n_days = len(frame.days)
@@ -119,14 +119,22 @@ class PatternVars:
         self._quality_caps = [model.new_int_var(cap, cap, f"quality_cap[{week.number}]")
                               for week, cap in zip(frame.weeks, frame.quality_cap)]
 
-    @staticmethod
-    def _count(lits: list, idx: list[int], others: list[int] | None):
-        """Whether one of the states ``idx`` holds, as a literal, a sum, 1 - the sum of the ``others``, or 0."""
-        if others is not None:
-            return 1 - cp_model.LinearExpr.sum([lits[i] for i in others]) if others else 1
-        if len(idx) == 1:
-            return lits[idx[0]]
-        return cp_model.LinearExpr.sum([lits[i] for i in idx]) if idx else 0
+    def _expr(self, q: str, d: int):
+        """Whether day ``d`` is in one of the states answering query ``q``: a literal, a sum, 1 - the sum of the
+        other states, or a constant."""
+        expr = self._exprs[q][d]
+        if expr is None:
+            lits, layout = self._lits[d], self._layouts[d]
+            others = layout.complement.get(q)
+            idx = layout.answer[q]
+            if others is not None:
+                expr = 1 - cp_model.LinearExpr.sum([lits[i] for i in others]) if others else 1
+            elif len(idx) == 1:
+                expr = lits[idx[0]]
+            else:
+                expr = cp_model.LinearExpr.sum([lits[i] for i in idx]) if idx else 0
+            self._exprs[q][d] = expr
+        return expr
 
     # --- per week ----------------------------------------------------------------------------------
     def quality_cap(self, w: int) -> cp_model.IntVar:
@@ -156,26 +164,26 @@ class PatternVars:
 
     # --- per day: 0/1 expressions -------------------------------------------------------------------
     def run(self, d: int):
-        return self._exprs["run"][d]
+        return self._expr("run", d)
 
     def long(self, d: int):
-        return self._exprs["long"][d]
+        return self._expr("long", d)
 
     def quality(self, d: int):
-        return self._exprs["quality"][d]
+        return self._expr("quality", d)
 
     def strength(self, d: int):
-        return self._exprs["strength"][d]
+        return self._expr("strength", d)
 
     def rest(self, d: int):
-        return self._exprs["rest"][d]
+        return self._expr("rest", d)
 
     def run_and_strength(self, d: int):
         """A run and a strength session the same day."""
-        return self._exprs["run_and_strength"][d]
+        return self._expr("run_and_strength", d)
 
     def strength_on_long(self, d: int):
-        return self._exprs["strength_on_long"][d]
+        return self._expr("strength_on_long", d)
 
     def week_days(self, w: int) -> tuple[int, ...]:
         return self.frame.weeks[w].days
