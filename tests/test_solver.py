@@ -624,3 +624,29 @@ def test_pattern_is_asked_only_for_the_quality_sessions_the_volumes_can_carry(mo
     for w, week in enumerate(frame.weeks):
         held = sum(1 for d in week.days if solution.decisions[d].kind == "quality")
         assert dropped.get(week.number, 0) == frame.quality_cap[w] - held
+
+
+# A fortnight's break that touches three weeks (Friday to the Tuesday after next) right after a recovery week:
+# no normal week among the three before the weeks that follow it.
+BREAK_AFTER_RECOVERY = {
+    "name": "Back From Holiday",
+    "current": {"weekly_distance": 57, "long_run": 19},
+    "goal": {"weekly_distance": 60}, "weeks": 19, "start_date": START.isoformat(),
+    "schedule": {"run_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "long_run_day": "sun",
+                 "max_minutes": {"default": 40, "sun": 150}, "unavailable": [{"from": "2027-03-05", "to": "2027-03-16"}]},
+    "rules": {"strength_per_week": 3, "min_rest_days": 1},
+}
+
+
+def test_runs_resume_after_a_break_with_no_normal_week_before_them():
+    """Rule 3's model measures a week against one earlier week of its 30 days: the latest normal one, else (here:
+    a recovery week, then the break) the longest of them all. Measured against the latest alone, the week away
+    allowed no run after it, and so none ever after: the plan's last six weeks were empty (7.5 s, one-model)."""
+    prof = profile_from_data(BREAK_AFTER_RECOVERY, source="test")
+    frame = build_frame(prof, today=TODAY, conservative=False)
+    solution = solve(frame)
+    assert solution is not None and solution.optimal
+    after = [w for w, week in enumerate(frame.weeks) if frame.days[week.days[0]].date >= dt.date(2027, 3, 15)]
+    assert len(after) == 5 and all(solution.week_dk[w] >= 100 for w in after)
+    plan = compose_plan(solution, prof, "2026-11-25T10:00:00Z")
+    assert checks.check_plan(plan, prof) == []

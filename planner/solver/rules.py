@@ -158,16 +158,16 @@ def cap_single_run_spike(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: G
     (weeks w-1..w-3), or x the baseline long run while the plan's first day is that close (it stands in for the
     days before the plan). Measuring against one such week is stricter than against the 30-day maximum, and linear:
     we pick the one expected to hold the longest run (the latest normal week, with a long run when the pattern is
-    known), which costs nothing in practice.
+    known), which costs nothing in practice. Without a normal week among them, the longest of all of them.
     """
     cap = 1000 + _permille(f.rules["progression_cap"])
     for w, week in enumerate(f.weeks):
         last_day = f.days[week.days[-1]]
         baseline_in_window = (last_day.date - f.start).days <= 29
-        _add(model, 1000 * v.week_longest(w) <= cap * _spike_reference(v, f, w, baseline_in_window), gate)
+        _add(model, 1000 * v.week_longest(w) <= cap * _spike_reference(model, v, f, w, baseline_in_window), gate)
 
 
-def _spike_reference(v: PlanVars, f: Frame, w: int, baseline_in_window: bool):
+def _spike_reference(model: cp_model.CpModel, v: PlanVars, f: Frame, w: int, baseline_in_window: bool):
     earlier = list(range(w - 1, max(-1, w - 4), -1))
     normal = [k for k in earlier if f.weeks[k].full and not f.weeks[k].recovery and not f.weeks[k].has_unavailable
               and f.weeks[k].phase not in ("taper", "race")]
@@ -186,7 +186,17 @@ def _spike_reference(v: PlanVars, f: Frame, w: int, baseline_in_window: bool):
         return f.baseline_long_dk
     if normal:
         return v.week_longest(normal[0])
-    return v.week_longest(earlier[0]) if earlier else f.baseline_long_dk
+    if not earlier:
+        return f.baseline_long_dk
+    # No normal week among them (holidays, a recovery week): the longest run of any of them, all in the window. The
+    # latest alone may be a week away on holiday: nothing run in it would forbid every run after it, week after week
+    # (a runner with a 12-day break had the last six weeks of the plan empty).
+    longest = [v.week_longest(k) for k in earlier]
+    if all(isinstance(x, int) for x in longest):
+        return max(longest)
+    reference = model.new_int_var(0, max(f.long_cap_dk, f.baseline_long_dk), f"spike_reference[{f.weeks[w].number}]")
+    model.add_max_equality(reference, longest)
+    return reference
 
 
 def guarantee_rest_days(model: cp_model.CpModel, v: PlanVars, f: Frame, gate: Gate = None) -> None:
