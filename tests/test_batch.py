@@ -257,3 +257,24 @@ def test_runner_files_reach_the_disk_in_one_flush_at_the_end(tmp_path, monkeypat
     assert len(flushes) == 1
     assert not [name for name in synced if name.startswith("plan.")]
     assert sorted(synced[flushes[0]:]) == ["index.html", "summary.csv"]
+
+
+def test_without_os_sync_each_runner_file_is_synced_as_it_is_written(tmp_path, monkeypatch):
+    """Where os.sync does not exist (Windows), SYNC_EACH_FILE makes a batch sync every file as planner generate does."""
+    from planner import batch_runner
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")).name.lstrip(".").rsplit(".", 2)[0])
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "sync", lambda: pytest.fail("os.sync called although each file was synced"))
+    monkeypatch.setattr(batch_runner, "SYNC_EACH_FILE", True)
+    monkeypatch.setattr(batch, "SYNC_EACH_FILE", True)
+    result = run_batch(load_roster(write_csv(tmp_path / "r.csv", GOOD_ROWS)), tmp_path / "out", workers=1,
+                       generated_at=GENERATED_AT)
+    planned = sum(o.planned for o in result.outcomes)
+    assert planned >= 2 and sorted(n for n in synced if n.startswith("plan.")) == sorted(list(PLAN_FILES) * planned)
