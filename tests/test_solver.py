@@ -610,13 +610,13 @@ def test_pattern_is_asked_only_for_the_quality_sessions_the_volumes_can_carry(mo
     capped = M._quality_volumes_allow(frame, volumes)
     assert any(c < q for c, q in zip(capped.quality_cap, frame.quality_cap))
     # holds: whatever the pattern, no week keeps more sessions than the cap (here: the pattern asked for them all)
-    pattern = M._plan_pattern(frame, M.PATTERN_LIMIT)[0]
+    pattern = M._plan_pattern(build_model(frame, stage="pattern"), M.PATTERN_LIMIT)[0]
     kept = M._quality_that_fits(frame, pattern, volumes)
     assert all(sum(1 for d in week.days if d in kept) <= capped.quality_cap[w] for w, week in enumerate(frame.weeks))
     # and so one pattern is planned, not a second one without the sessions run easy
     planned = []
     original = M._plan_pattern
-    monkeypatch.setattr(M, "_plan_pattern", lambda f, limit, built=None: planned.append(f) or original(f, limit, built))
+    monkeypatch.setattr(M, "_plan_pattern", lambda built, limit: planned.append(built) or original(built, limit))
     solution = solve(frame)
     assert solution is not None and solution.optimal and len(planned) == 1
     # the sessions the phase wanted and the volumes could not carry are still reported, week by week

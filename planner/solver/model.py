@@ -312,7 +312,7 @@ def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None
         asked = _quality_volumes_allow(attempt, volumes)
         built = build_model(asked, stage="pattern")
         try:
-            planned = _plan_pattern(asked, pattern_limit, built)
+            planned = _plan_pattern(built, pattern_limit)
         except _OutOfTime:
             break  # no pattern within the limit, none proven impossible: the one-model solve decides
         if planned is None:
@@ -331,7 +331,7 @@ def solve(frame: Frame, *, reframe=None, probe: bool = False) -> Solution | None
             _, pattern_vars, _ = built
             pattern_vars.set_quality_caps([min(c, k) for c, k in zip(asked.quality_cap, carried)])
             try:
-                again = _plan_pattern(asked, pattern_limit, built)
+                again = _plan_pattern(built, pattern_limit)
             except _OutOfTime:
                 again = None  # keep the first pattern
             if again is not None:
@@ -406,12 +406,11 @@ def _squeezes(frame: Frame, pattern: list[DayDecision]) -> bool:
                for dec in pattern)
 
 
-def _plan_pattern(frame: Frame, limit: float, built: tuple | None = None,
-                  ) -> tuple[list[DayDecision], list[Bent], int, bool] | None:
-    """The week pattern (stage 1): its decisions, the wishes it bent (quality sessions counted later), its cost and
-    whether it is proven the best; None when the pattern rules alone cannot hold; _OutOfTime when ``limit`` ran out
-    before either was settled. ``built``: the pattern model of ``frame`` (build_model), when the caller has it."""
-    model, v, penalties = built if built is not None else build_model(frame, stage="pattern")
+def _plan_pattern(built: tuple, limit: float) -> tuple[list[DayDecision], list[Bent], int, bool] | None:
+    """The week pattern (stage 1) of a model ``build_model(frame, stage="pattern")`` built: its decisions, the
+    wishes it bent (quality sessions counted later), its cost and whether it is proven the best; None when the
+    pattern rules alone cannot hold; _OutOfTime when ``limit`` ran out before either was settled."""
+    model, v, penalties = built
     # CP-SAT's stronger linearization (level 2: cuts on the booleans) proves most patterns at the root: where
     # strength, runs and hard days compete for a week's days the default left gaps it took 10-30 s to close
     # (measured on 226 generated runners: 135 s in all with level 1, 32 s with level 2, same optima)
